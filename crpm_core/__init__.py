@@ -1,0 +1,36 @@
+"""crpm_core: customers, products, purchases and the reports of a shop.
+
+>>> import crpm_core
+>>> with crpm_core.connect("sqlite://") as crm:
+...     ada = crm.customers.add(name="Ada Lovelace", email="ada@example.org")
+...     crm.customers.get(ada.id).name
+'Ada Lovelace'
+"""
+
+from crpm_core import errors
+from crpm_core.api import CRPM, connect, default_url
+from crpm_core.domain import (
+    Customer,
+    Page,
+    Product,
+    Purchase,
+    PurchaseLine,
+    StockMovement,
+)
+from crpm_core.services._common import UNSET
+
+__all__ = [
+    "CRPM",
+    "UNSET",
+    "Customer",
+    "Page",
+    "Product",
+    "Purchase",
+    "PurchaseLine",
+    "StockMovement",
+    "connect",
+    "default_url",
+    "errors",
+]
+
+__version__ = "0.1.0"

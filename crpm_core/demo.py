@@ -1,0 +1,111 @@
+"""Realistic demo data: customers from many countries, a shop's products, a year of sales."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import attrs
+
+from crpm_core.api import CRPM
+
+# fmt: off
+FIRST = [
+    "Zoë", "José", "Łucja", "Øyvind", "Aoife", "Siobhán", "Nguyễn", "Mei", "Yuki", "Ahmed",
+    "Fatima", "Olu", "Chidi", "Priya", "Arjun", "Ingrid", "Björn", "Renée", "François",
+    "Mateus", "João", "Ana", "Dmitri", "Olga", "Kwame", "Amara", "Liam", "Noah", "Emma",
+    "Sofía", "Hannah", "Ali", "Ayşe", "Mehmet", "Eleni", "Giorgos", "Marta", "Pál",
+]
+LAST = [
+    "O'Brien", "García", "Kowalska", "Ødegård", "Ní Bhriain", "Tran", "Wang", "Tanaka",
+    "El-Sayed", "Haddad", "Adeyemi", "Okafor", "Sharma", "Patel", "Lindqvist", "Andersson",
+    "Dubois", "Lefèvre", "Silva", "Pereira", "Ivanov", "Petrova", "Mensah", "Diallo",
+    "Smith", "Müller", "Jones", "Fernández", "Yılmaz", "Papadopoulou", "Nagy", "D'Angelo",
+]
+PHONES = [
+    "+353 1 {a:03d} {b:04d}", "+34 91 {a:03d} {b:04d}", "+48 22 {a:03d} {b:04d}",
+    "+47 {a:03d} {b:05d}", "(212) {a:03d}-{b:04d}", "+44 20 {a:04d} {b:04d}",
+    "+81 3-{a:04d}-{b:04d}", "+49 30 {a:04d}{b:04d}", "0{a:03d}.{b:04d}.{a:03d}",
+]
+PRODUCTS = [
+    ("Espresso beans 1kg", "18.90"), ("Green tea 100g", "6.50"), ("Crème brûlée kit", "24.00"),
+    ("Ceramic mug", "9.99"), ("French press", "34.50"), ("Oat milk 1L", "2.49"),
+    ("Dark chocolate 85%", "3.75"), ("Croissant (4)", "5.20"), ("Sourdough loaf", "4.80"),
+    ("Honey 500g", "8.40"), ("Olive oil 750ml", "12.95"), ("Pierogi (12)", "6.49"),
+    ("Matcha whisk", "15.00"), ("Teapot", "29.90"), ("Coffee grinder", "79.00"),
+    ("Paper filters (100)", "3.10"), ("Espresso cups (2)", "14.50"), ("Biscotti", "4.25"),
+    ("Chai spice mix", "5.60"), ("Gift card", "25.00"), ("Reusable cup", "11.00"),
+    ("Cold brew bottle", "19.50"), ("Rooibos 100g", "5.90"), ("Sugar cubes", "1.99"),
+    ("Maple syrup", "10.80"), ("Tote bag", "7.00"), ("Milk frother", "22.00"),
+    ("Decaf beans 1kg", "19.90"), ("Hot chocolate", "6.95"), ("Scale", "27.00"),
+    ("Kettle", "49.00"), ("Never-sold gadget", "99.99"),
+]
+# fmt: on
+
+
+@attrs.frozen
+class DemoSummary:
+    customers: int
+    products: int
+    purchases: int
+
+
+def is_empty(crm: CRPM) -> bool:
+    return crm.customers.list(limit=1).total == 0 and crm.products.list(limit=1).total == 0
+
+
+def fill(
+    crm: CRPM,
+    *,
+    customers: int = 300,
+    purchases: int = 3000,
+    days: int = 365,
+    seed: int = 7,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoSummary:
+    """Add demo customers, products and a year of purchases (popularity is skewed)."""
+    rng = random.Random(seed)
+    end = (now or datetime.now(UTC)).replace(microsecond=0)
+    people = []
+    for i in range(customers):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        phone = rng.choice(PHONES).format(a=rng.randrange(100, 999), b=rng.randrange(1000, 9999))
+        people.append(
+            crm.customers.add(
+                name=f"{first} {last}",
+                email=f"{_ascii(first)}.{_ascii(last)}.{i}@example.com",
+                phone=phone if rng.random() < 0.85 else None,
+            )
+        )
+    goods = [
+        crm.products.add(name=name, price=Decimal(price), stock=200, sku=f"SKU-{i + 1:03d}")
+        for i, (name, price) in enumerate(PRODUCTS)
+    ]
+    sellable = goods[:-1]  # one product never sells, as in every real shop
+    weights = [1 / (rank + 1) for rank in range(len(sellable))]
+    buyer_weights = [rng.paretovariate(1.5) for _ in people]
+    times = sorted(end - timedelta(seconds=rng.randrange(days * 86400)) for _ in range(purchases))
+    for n, at in enumerate(times, start=1):
+        product = rng.choices(sellable, weights)[0]
+        buyer = rng.choices(people, buyer_weights)[0]
+        qty = rng.choice((1, 1, 1, 2, 2, 3, 5))
+        if crm.products.get(product.id).stock < qty:
+            crm.products.restock(product.id, 150, note="weekly delivery")
+        crm.purchases.record(
+            customer_id=buyer.id, product_id=product.id, quantity=qty, purchased_at=at
+        )
+        if progress is not None and n % 100 == 0:
+            progress(n, purchases)
+    for buyer in rng.sample(people, max(1, customers // 50)):
+        crm.customers.deactivate(buyer.id)
+    return DemoSummary(customers=customers, products=len(goods), purchases=purchases)
+
+
+def _ascii(text: str) -> str:
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in plain.lower() if ch.isalnum()) or "x"

@@ -1,0 +1,108 @@
+"""The values CRPM hands out: frozen, comparable, free of any storage detail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Generic, Literal, TypeVar
+
+import attrs
+
+T = TypeVar("T")
+
+MovementKind = Literal["initial", "restock", "sale", "cancel", "adjustment"]
+MOVEMENT_KINDS: tuple[MovementKind, ...] = (
+    "initial",
+    "restock",
+    "sale",
+    "cancel",
+    "adjustment",
+)
+
+
+@attrs.frozen
+class Customer:
+    id: int
+    name: str
+    email: str
+    phone: str | None
+    active: bool
+    created_at: datetime
+
+
+@attrs.frozen
+class Product:
+    id: int
+    sku: str | None
+    name: str
+    price: Decimal
+    stock: int
+    active: bool
+    created_at: datetime
+
+
+@attrs.frozen
+class Purchase:
+    id: int
+    customer_id: int
+    product_id: int
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+    purchased_at: datetime
+    cancelled_at: datetime | None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+@attrs.frozen
+class PurchaseLine:
+    """A purchase as a history shows it: with the product's name."""
+
+    purchase_id: int
+    purchased_at: datetime
+    customer_id: int
+    product_id: int
+    product_name: str
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+    cancelled: bool
+    customer_name: str = ""
+
+
+@attrs.frozen
+class StockMovement:
+    """One change of a product's stock; a product's changes sum to its stock."""
+
+    id: int
+    product_id: int
+    at: datetime
+    kind: MovementKind
+    change: int
+    stock_after: int
+    note: str | None
+    purchase_id: int | None = None
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a listing: ``total`` counts every match, ``items`` this page's."""
+
+    items: Sequence[T]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)

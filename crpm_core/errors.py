@@ -1,0 +1,75 @@
+"""The errors of CRPM.
+
+Every error a call of :mod:`crpm_core` raises on purpose is a :class:`CRPMError`.
+A refused call changes nothing: each call is one transaction, rolled back on error.
+The edges (the app, the command line) turn these into messages; the core never prints.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CRPMError",
+    "Conflict",
+    "InactiveRecord",
+    "InsufficientStock",
+    "NotFound",
+    "ValidationError",
+]
+
+
+class CRPMError(Exception):
+    """Base class of every error CRPM raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationError(CRPMError):
+    """A value given to a call is not acceptable; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class NotFound(CRPMError):
+    """No record has the given id."""
+
+    def __init__(self, entity: str, record_id: object) -> None:
+        super().__init__(f"{entity} {record_id} does not exist")
+        self.entity = entity
+        self.record_id = record_id
+
+
+class Conflict(CRPMError):
+    """The call clashes with the data as it is (a duplicate, a record with history)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InsufficientStock(CRPMError):
+    """A purchase asks for more units than the product has in stock."""
+
+    def __init__(self, product_id: int, requested: int, available: int) -> None:
+        super().__init__(f"product {product_id} has {available} in stock; {requested} requested")
+        self.product_id = product_id
+        self.requested = requested
+        self.available = available
+
+
+class InactiveRecord(CRPMError):
+    """The customer or product is deactivated and cannot take part in a purchase."""
+
+    def __init__(self, entity: str, record_id: int) -> None:
+        super().__init__(f"{entity} {record_id} is inactive")
+        self.entity = entity
+        self.record_id = record_id

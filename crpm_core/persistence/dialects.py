@@ -1,0 +1,161 @@
+"""Every difference between SQLite, PostgreSQL and MariaDB/MySQL lives in this module.
+
+- URLs: ``postgresql://`` means psycopg 3, ``mysql://``/``mariadb://`` mean PyMySQL, utf8mb4.
+- SQLite: WAL, foreign keys on, a busy timeout, and ``BEGIN IMMEDIATE`` for writing
+  transactions so concurrent writers queue instead of failing with "database is locked".
+- Times are stored as naive UTC with microseconds and handed out timezone-aware.
+- Case-insensitive search uses one lower-casing function on every backend.
+- Keys compared exactly (email keys, SKUs) use a binary collation on MariaDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    Integer,
+    String,
+    TypeDecorator,
+    create_engine,
+    event,
+    func,
+    text,
+)
+from sqlalchemy.dialects import mysql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.elements import ColumnElement
+
+MYSQL_NAMES = ("mysql", "mariadb")
+TABLE_KWARGS: dict[str, Any] = {
+    "mysql_charset": "utf8mb4",
+    "mariadb_charset": "utf8mb4",
+    "sqlite_autoincrement": True,  # ids of deleted rows are never handed out again
+}
+
+# An integer primary key that is a true autoincrement alias of ROWID on SQLite.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def ExactKey(length: int) -> String:  # noqa: N802 - reads like a type
+    """A string compared byte for byte (MariaDB's default collation ignores case and accents)."""
+    return String(length).with_variant(
+        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), *MYSQL_NAMES
+    )
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out; stored naive UTC, microseconds kept."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name in MYSQL_NAMES:
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sqlite.DATETIME())  # type: ignore[no-untyped-call]
+        return dialect.type_descriptor(DateTime(timezone=False))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the database layer")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw SQL paths on SQLite
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Pick the drivers CRPM ships with when a URL names only the database."""
+    u = make_url(url)
+    if u.drivername in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+psycopg")
+    elif u.drivername in ("mysql", "mariadb"):
+        u = u.set(drivername=f"{u.drivername}+pymysql")
+    if u.get_backend_name() in MYSQL_NAMES and "charset" not in u.query:
+        u = u.update_query_dict({"charset": "utf8mb4"})
+    return u
+
+
+def is_memory_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def make_engine(url: str | URL) -> Engine:
+    """An engine configured for CRPM's needs on the URL's backend."""
+    u = normalize_url(url)
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(u)
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "isolation_level": "READ COMMITTED"}
+    return create_engine(u, **kwargs)
+
+
+def _sqlite_engine(u: URL) -> Engine:
+    memory = is_memory_sqlite(u)
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": 60, "check_same_thread": False}}
+    if memory:
+        kwargs["poolclass"] = StaticPool
+    engine = create_engine(u, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # CRPM emits BEGIN itself, below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+        dbapi_conn.create_function("crpm_lower", 1, _lower, deterministic=True)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("crpm_write", True)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _lower(value: str | None) -> str | None:
+    return None if value is None else value.lower()
+
+
+def lower(expr: ColumnElement[Any], dialect_name: str) -> ColumnElement[Any]:
+    """Unicode-aware lower-casing (SQLite's own ``lower()`` only knows ASCII)."""
+    if dialect_name == "sqlite":
+        return func.crpm_lower(expr)
+    return func.lower(expr)
+
+
+@contextmanager
+def migration_lock(conn: Connection) -> Iterator[None]:
+    """Serialise schema upgrades of processes starting at the same time."""
+    name = conn.dialect.name
+    if name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(7270301)"))  # freed at commit
+        yield
+    elif name in MYSQL_NAMES:
+        conn.execute(text("SELECT GET_LOCK('crpm_migrate', 120)"))
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT RELEASE_LOCK('crpm_migrate')"))
+    else:  # SQLite: the surrounding BEGIN IMMEDIATE already excludes other writers
+        yield

@@ -1,0 +1,128 @@
+"""Rows to domain values, and the shared query helpers of listings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, CursorResult, Select, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from crpm_core.domain import (
+    Customer,
+    Page,
+    Product,
+    Purchase,
+    PurchaseLine,
+    StockMovement,
+    from_minor,
+)
+from crpm_core.persistence import dialects
+
+T = TypeVar("T")
+Row = Mapping[Any, Any]
+
+
+def customer(row: Row) -> Customer:
+    return Customer(
+        id=int(row["id"]),
+        name=row["name"],
+        email=row["email"],
+        phone=row["phone"],
+        active=bool(row["active"]),
+        created_at=row["created_at"],
+    )
+
+
+def product(row: Row) -> Product:
+    return Product(
+        id=int(row["id"]),
+        sku=row["sku"],
+        name=row["name"],
+        price=from_minor(row["price_minor"]),
+        stock=int(row["stock"]),
+        active=bool(row["active"]),
+        created_at=row["created_at"],
+    )
+
+
+def purchase(row: Row) -> Purchase:
+    return Purchase(
+        id=int(row["id"]),
+        customer_id=int(row["customer_id"]),
+        product_id=int(row["product_id"]),
+        quantity=int(row["quantity"]),
+        unit_price=from_minor(row["unit_price_minor"]),
+        total=from_minor(row["total_minor"]),
+        purchased_at=row["purchased_at"],
+        cancelled_at=row["cancelled_at"],
+    )
+
+
+def purchase_line(row: Row) -> PurchaseLine:
+    return PurchaseLine(
+        purchase_id=int(row["id"]),
+        purchased_at=row["purchased_at"],
+        customer_id=int(row["customer_id"]),
+        product_id=int(row["product_id"]),
+        product_name=row["product_name"],
+        quantity=int(row["quantity"]),
+        unit_price=from_minor(row["unit_price_minor"]),
+        total=from_minor(row["total_minor"]),
+        cancelled=row["cancelled_at"] is not None,
+        customer_name=row["customer_name"],
+    )
+
+
+def stock_movement(row: Row) -> StockMovement:
+    return StockMovement(
+        id=int(row["id"]),
+        product_id=int(row["product_id"]),
+        at=row["at"],
+        kind=row["kind"],
+        change=int(row["change"]),
+        stock_after=int(row["stock_after"]),
+        note=row["note"],
+        purchase_id=None if row["purchase_id"] is None else int(row["purchase_id"]),
+    )
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - every CRPM table has a generated key
+        raise RuntimeError("the database reported no generated key")
+    return int(key[0])
+
+
+def like_pattern(search: str) -> str:
+    """``%search%`` with the LIKE wildcards of the search itself escaped."""
+    escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def text_search(
+    conn: Connection, columns: Sequence[ColumnElement[Any]], search: str
+) -> ColumnElement[bool]:
+    """Any of ``columns`` contains ``search``, ignoring case (Unicode-aware everywhere)."""
+    from sqlalchemy import or_
+
+    pattern = like_pattern(search)
+    name = conn.dialect.name
+    return or_(*(dialects.lower(col, name).like(pattern, escape="\\") for col in columns))
+
+
+def paged(
+    conn: Connection,
+    query: Select[Any],
+    *,
+    order: Sequence[ColumnElement[Any]],
+    offset: int,
+    limit: int,
+    convert: Callable[[Row], T],
+) -> Page[T]:
+    """Run ``query`` for one page plus a count of every match."""
+    total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery()))
+    count = int(total.scalar_one())
+    rows = conn.execute(query.order_by(*order).offset(offset).limit(limit)).mappings()
+    return Page(items=tuple(convert(r) for r in rows), total=count, offset=offset, limit=limit)

@@ -1,0 +1,115 @@
+"""Customers, products, purchases and the stock ledger.
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-25
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from crpm_core.persistence.dialects import TABLE_KWARGS, ExactKey, Id, UTCDateTime
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "customers",
+        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("email", sa.String(254), nullable=False),
+        sa.Column("email_key", ExactKey(254), nullable=False),
+        sa.Column("phone", sa.String(40), nullable=True),
+        sa.Column("active", sa.Boolean(create_constraint=False), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_customers"),
+        sa.UniqueConstraint("email_key", name="uq_customers_email_key"),
+        **TABLE_KWARGS,
+    )
+    op.create_index("ix_customers_name", "customers", ["name"])
+
+    op.create_table(
+        "products",
+        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        sa.Column("sku", ExactKey(64), nullable=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("price_minor", sa.BigInteger, nullable=False),
+        sa.Column("stock", sa.BigInteger, nullable=False),
+        sa.Column("active", sa.Boolean(create_constraint=False), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_products"),
+        sa.UniqueConstraint("sku", name="uq_products_sku"),
+        sa.CheckConstraint("stock >= 0", name="ck_products_stock_not_negative"),
+        sa.CheckConstraint("price_minor >= 0", name="ck_products_price_not_negative"),
+        **TABLE_KWARGS,
+    )
+    op.create_index("ix_products_name", "products", ["name"])
+
+    op.create_table(
+        "purchases",
+        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        sa.Column("customer_id", Id, nullable=False),
+        sa.Column("product_id", Id, nullable=False),
+        sa.Column("quantity", sa.BigInteger, nullable=False),
+        sa.Column("unit_price_minor", sa.BigInteger, nullable=False),
+        sa.Column("total_minor", sa.BigInteger, nullable=False),
+        sa.Column("purchased_at", UTCDateTime(), nullable=False),
+        sa.Column("cancelled_at", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_purchases"),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name="fk_purchases_customer_id_customers"
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name="fk_purchases_product_id_products"
+        ),
+        sa.CheckConstraint("quantity >= 1", name="ck_purchases_quantity_positive"),
+        **TABLE_KWARGS,
+    )
+    op.create_index(
+        "ix_purchases_customer_id_purchased_at", "purchases", ["customer_id", "purchased_at"]
+    )
+    op.create_index(
+        "ix_purchases_product_id_purchased_at", "purchases", ["product_id", "purchased_at"]
+    )
+    op.create_index("ix_purchases_purchased_at", "purchases", ["purchased_at"])
+
+    op.create_table(
+        "stock_movements",
+        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        sa.Column("product_id", Id, nullable=False),
+        sa.Column("at", UTCDateTime(), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("change", sa.BigInteger, nullable=False),
+        sa.Column("stock_after", sa.BigInteger, nullable=False),
+        sa.Column("note", sa.String(500), nullable=True),
+        sa.Column("purchase_id", Id, nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_stock_movements"),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name="fk_stock_movements_product_id_products"
+        ),
+        sa.ForeignKeyConstraint(
+            ["purchase_id"], ["purchases.id"], name="fk_stock_movements_purchase_id_purchases"
+        ),
+        sa.CheckConstraint(
+            "kind IN ('initial', 'restock', 'sale', 'cancel', 'adjustment')",
+            name="ck_stock_movements_kind_known",
+        ),
+        sa.CheckConstraint("stock_after >= 0", name="ck_stock_movements_stock_after_not_negative"),
+        **TABLE_KWARGS,
+    )
+    op.create_index("ix_stock_movements_product_id_at", "stock_movements", ["product_id", "at"])
+    op.create_index("ix_stock_movements_at", "stock_movements", ["at"])
+    op.create_index("ix_stock_movements_purchase_id", "stock_movements", ["purchase_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("stock_movements")
+    op.drop_table("purchases")
+    op.drop_table("products")
+    op.drop_table("customers")

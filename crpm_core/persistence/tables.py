@@ -1,0 +1,96 @@
+"""The schema as SQLAlchemy Core tables. Money columns hold integer minor units (cents)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+)
+
+from crpm_core.persistence.dialects import TABLE_KWARGS, ExactKey, Id, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("email_key", ExactKey(254), nullable=False, unique=True),
+    Column("phone", String(40), nullable=True),
+    Column("active", Boolean(create_constraint=False), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "name"),
+    **TABLE_KWARGS,
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sku", ExactKey(64), nullable=True, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("price_minor", BigInteger, nullable=False),
+    Column("stock", BigInteger, nullable=False),
+    Column("active", Boolean(create_constraint=False), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    CheckConstraint("stock >= 0", name="stock_not_negative"),
+    CheckConstraint("price_minor >= 0", name="price_not_negative"),
+    Index(None, "name"),
+    **TABLE_KWARGS,
+)
+
+purchases = Table(
+    "purchases",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("unit_price_minor", BigInteger, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("purchased_at", UTCDateTime(), nullable=False),
+    Column("cancelled_at", UTCDateTime(), nullable=True),
+    CheckConstraint("quantity >= 1", name="quantity_positive"),
+    Index(None, "customer_id", "purchased_at"),
+    Index(None, "product_id", "purchased_at"),
+    Index(None, "purchased_at"),
+    **TABLE_KWARGS,
+)
+
+stock_movements = Table(
+    "stock_movements",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("change", BigInteger, nullable=False),
+    Column("stock_after", BigInteger, nullable=False),
+    Column("note", String(500), nullable=True),
+    Column("purchase_id", Id, ForeignKey("purchases.id"), nullable=True),
+    CheckConstraint(
+        "kind IN ('initial', 'restock', 'sale', 'cancel', 'adjustment')", name="kind_known"
+    ),
+    CheckConstraint("stock_after >= 0", name="stock_after_not_negative"),
+    Index(None, "product_id", "at"),
+    Index(None, "at"),
+    Index(None, "purchase_id"),
+    **TABLE_KWARGS,
+)

@@ -1,0 +1,1 @@
+"""The use cases. Each public method owns exactly one transaction."""

@@ -1,0 +1,73 @@
+"""What the use cases share: the clock, the "not given" marker, ordering and lookups."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Table, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from crpm_core.errors import NotFound, ValidationError
+from crpm_core.persistence import dialects
+from crpm_core.persistence.mappers import Row
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Unset(enum.Enum):
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset.UNSET
+"""Marks an argument of ``update`` that was not given (``None`` may be a real value)."""
+
+
+def order_clause(
+    allowed: Mapping[str, ColumnElement[Any]],
+    order_by: object,
+    descending: object,
+    tiebreak: ColumnElement[Any],
+    *,
+    dialect_name: str,
+    text_keys: frozenset[str] = frozenset({"name"}),
+) -> list[ColumnElement[Any]]:
+    """ORDER BY for a listing: text columns ignore case, ties break by id."""
+    if not isinstance(order_by, str) or order_by not in allowed:
+        raise ValidationError("order_by", f"must be one of {', '.join(sorted(allowed))}")
+    if not isinstance(descending, bool):
+        raise ValidationError("descending", "must be true or false")
+    col = allowed[order_by]
+    if order_by in text_keys:
+        col = dialects.lower(col, dialect_name)
+    if descending:
+        return [col.desc(), tiebreak.desc()]
+    return [col.asc(), tiebreak.asc()]
+
+
+def fetch_one(
+    conn: Connection,
+    table: Table,
+    record_id: int,
+    entity: str,
+    convert: Callable[[Row], T],
+    *,
+    for_update: bool = False,
+) -> T:
+    query = select(table).where(table.c.id == record_id)
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound(entity, record_id)
+    return convert(row)

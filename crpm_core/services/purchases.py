@@ -1,0 +1,209 @@
+"""Purchases: record (stock moves in the same transaction), cancel, history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, Select, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from crpm_core.domain import Page, Purchase, PurchaseLine
+from crpm_core.domain import validation as v
+from crpm_core.errors import Conflict, InactiveRecord, InsufficientStock, NotFound
+from crpm_core.persistence import mappers
+from crpm_core.persistence.database import Database
+from crpm_core.persistence.tables import customers, products, purchases
+from crpm_core.services import ledger
+from crpm_core.services._common import Clock, fetch_one
+
+
+def line_query() -> Select[tuple[object, ...]]:
+    """Purchases with the product's and customer's names, as histories show them."""
+    return (
+        select(
+            purchases,
+            products.c.name.label("product_name"),
+            customers.c.name.label("customer_name"),
+        )
+        .join(products, products.c.id == purchases.c.product_id)
+        .join(customers, customers.c.id == purchases.c.customer_id)
+    )
+
+
+NEWEST_FIRST: list[ColumnElement[object]] = [purchases.c.purchased_at.desc(), purchases.c.id.desc()]
+
+
+def insert_purchase(
+    conn: Connection,
+    *,
+    customer_id: int,
+    product_id: int,
+    quantity: int,
+    unit_price_minor: int,
+    purchased_at: datetime,
+) -> int:
+    """Write the purchase row (a separate step so tests can inject a failure here)."""
+    result = conn.execute(
+        insert(purchases).values(
+            customer_id=customer_id,
+            product_id=product_id,
+            quantity=quantity,
+            unit_price_minor=unit_price_minor,
+            total_minor=unit_price_minor * quantity,
+            purchased_at=purchased_at,
+            cancelled_at=None,
+        )
+    )
+    return mappers.inserted_id(result)
+
+
+class Purchases:
+    """``crm.purchases``: every method is one transaction."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    def record(
+        self,
+        *,
+        customer_id: int,
+        product_id: int,
+        quantity: int,
+        purchased_at: datetime | None = None,
+    ) -> Purchase:
+        """Sell ``quantity`` units: check both parties are active, take the stock with a
+        conditional update, snapshot the unit price, write the purchase and its ledger row."""
+        cid = v.record_id(customer_id, "customer_id")
+        pid = v.record_id(product_id, "product_id")
+        qty = v.quantity(quantity)
+        now = self._clock()
+        at = v.optional_timestamp(purchased_at, "purchased_at") or now
+        with self._db.transaction() as conn:
+            buyer = conn.execute(select(customers.c.active).where(customers.c.id == cid)).first()
+            if buyer is None:
+                raise NotFound("customer", cid)
+            if not buyer.active:
+                raise InactiveRecord("customer", cid)
+            taken = conn.execute(
+                update(products)
+                .where(products.c.id == pid, products.c.active, products.c.stock >= qty)
+                .values(stock=products.c.stock - qty)
+            )
+            if taken.rowcount != 1:
+                raise _why_not_taken(conn, pid, qty)
+            # The row is ours until commit: its price and stock cannot change under us.
+            row = conn.execute(
+                select(products.c.price_minor, products.c.stock).where(products.c.id == pid)
+            ).one()
+            purchase_id = insert_purchase(
+                conn,
+                customer_id=cid,
+                product_id=pid,
+                quantity=qty,
+                unit_price_minor=int(row.price_minor),
+                purchased_at=at,
+            )
+            ledger.record(
+                conn,
+                product_id=pid,
+                kind="sale",
+                change=-qty,
+                stock_after=int(row.stock),
+                at=now,
+                purchase_id=purchase_id,
+            )
+            return _get(conn, purchase_id)
+
+    def get(self, purchase_id: int) -> Purchase:
+        pid = v.record_id(purchase_id, "purchase_id")
+        with self._db.transaction(write=False) as conn:
+            return _get(conn, pid)
+
+    def cancel(self, purchase_id: int) -> Purchase:
+        """Undo a sale: stock comes back, revenue drops it, history keeps it (marked)."""
+        pid = v.record_id(purchase_id, "purchase_id")
+        now = self._clock()
+        with self._db.transaction() as conn:
+            bought = _get(conn, pid, for_update=True)
+            done = conn.execute(
+                update(purchases)
+                .where(purchases.c.id == pid, purchases.c.cancelled_at.is_(None))
+                .values(cancelled_at=now)
+            )
+            if done.rowcount != 1:
+                raise Conflict(f"purchase {pid} is already cancelled")
+            conn.execute(
+                update(products)
+                .where(products.c.id == bought.product_id)
+                .values(stock=products.c.stock + bought.quantity)
+            )
+            ledger.record(
+                conn,
+                product_id=bought.product_id,
+                kind="cancel",
+                change=bought.quantity,
+                stock_after=ledger.stock_of(conn, bought.product_id),
+                at=now,
+                purchase_id=pid,
+            )
+            return _get(conn, pid)
+
+    def history(self, customer_id: int) -> list[PurchaseLine]:
+        """Every purchase of a customer, newest first, cancelled ones marked."""
+        cid = v.record_id(customer_id, "customer_id")
+        with self._db.transaction(write=False) as conn:
+            fetch_one(conn, customers, cid, "customer", mappers.customer)
+            query = line_query().where(purchases.c.customer_id == cid).order_by(*NEWEST_FIRST)
+            return [mappers.purchase_line(r) for r in conn.execute(query).mappings()]
+
+    def list(
+        self,
+        *,
+        customer_id: int | None = None,
+        product_id: int | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        include_cancelled: bool = True,
+    ) -> Page[PurchaseLine]:
+        """One page of purchases, newest first; ``start`` inclusive, ``end`` exclusive."""
+        off, lim = v.paging(offset, limit)
+        query = line_query()
+        if customer_id is not None:
+            query = query.where(purchases.c.customer_id == v.record_id(customer_id, "customer_id"))
+        if product_id is not None:
+            query = query.where(purchases.c.product_id == v.record_id(product_id, "product_id"))
+        lo = v.optional_timestamp(start, "start")
+        hi = v.optional_timestamp(end, "end")
+        if lo is not None:
+            query = query.where(purchases.c.purchased_at >= lo)
+        if hi is not None:
+            query = query.where(purchases.c.purchased_at < hi)
+        if not v.flag(include_cancelled, "include_cancelled"):
+            query = query.where(purchases.c.cancelled_at.is_(None))
+        with self._db.transaction(write=False) as conn:
+            return mappers.paged(
+                conn,
+                query,
+                order=NEWEST_FIRST,
+                offset=off,
+                limit=lim,
+                convert=mappers.purchase_line,
+            )
+
+
+def _get(conn: Connection, pid: int, *, for_update: bool = False) -> Purchase:
+    return fetch_one(conn, purchases, pid, "purchase", mappers.purchase, for_update=for_update)
+
+
+def _why_not_taken(conn: Connection, pid: int, qty: int) -> Exception:
+    row = conn.execute(
+        select(products.c.active, products.c.stock).where(products.c.id == pid)
+    ).first()
+    if row is None:
+        return NotFound("product", pid)
+    if not row.active:
+        return InactiveRecord("product", pid)
+    return InsufficientStock(pid, qty, int(row.stock))

@@ -1,0 +1,1 @@
+"""crpm_ui: the NiceGUI app of CRPM."""
