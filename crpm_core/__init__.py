@@ -11,10 +11,14 @@ from crpm_core import errors
 from crpm_core.api import CRPM, connect, default_url
 from crpm_core.domain import (
     Customer,
+    CustomerRanking,
     Page,
+    PeriodSales,
     Product,
+    ProductPerformance,
     Purchase,
     PurchaseLine,
+    SalesSummary,
     StockMovement,
 )
 from crpm_core.services._common import UNSET
@@ -23,10 +27,14 @@ __all__ = [
     "CRPM",
     "UNSET",
     "Customer",
+    "CustomerRanking",
     "Page",
+    "PeriodSales",
     "Product",
+    "ProductPerformance",
     "Purchase",
     "PurchaseLine",
+    "SalesSummary",
     "StockMovement",
     "connect",
     "default_url",

@@ -2,24 +2,34 @@
 
 from crpm_core.domain.models import (
     MOVEMENT_KINDS,
+    Bucket,
     Customer,
+    CustomerRanking,
     MovementKind,
     Page,
+    PeriodSales,
     Product,
+    ProductPerformance,
     Purchase,
     PurchaseLine,
+    SalesSummary,
     StockMovement,
 )
 from crpm_core.domain.money import from_minor, parse_money, to_minor
 
 __all__ = [
     "MOVEMENT_KINDS",
+    "Bucket",
     "Customer",
+    "CustomerRanking",
     "MovementKind",
     "Page",
+    "PeriodSales",
     "Product",
+    "ProductPerformance",
     "Purchase",
     "PurchaseLine",
+    "SalesSummary",
     "StockMovement",
     "from_minor",
     "parse_money",

@@ -106,3 +106,55 @@ class Page(Generic[T]):
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+Bucket = Literal["day", "week", "month"]
+
+
+@attrs.frozen
+class SalesSummary:
+    """Totals of live (not cancelled) purchases in ``[start, end)``, plus stock on hand now."""
+
+    start: datetime | None
+    end: datetime | None
+    revenue: Decimal
+    units_sold: int
+    purchase_count: int
+    buyer_count: int
+    average_order_value: Decimal
+    cancelled_count: int
+    stock_units: int
+    stock_value: Decimal
+    restocked_units: int
+
+
+@attrs.frozen
+class CustomerRanking:
+    rank: int
+    customer_id: int
+    name: str
+    email: str
+    purchase_count: int
+    units: int
+    revenue: Decimal
+
+
+@attrs.frozen
+class ProductPerformance:
+    rank: int
+    product_id: int
+    sku: str | None
+    name: str
+    units_sold: int
+    revenue: Decimal
+    purchase_count: int
+    stock: int
+    active: bool
+
+
+@attrs.frozen
+class PeriodSales:
+    period_start: datetime
+    revenue: Decimal
+    units_sold: int
+    purchase_count: int

@@ -63,7 +63,7 @@ def email(value: object, field: str = "email") -> str:
 
 def email_key(address: str) -> str:
     """The form in which two addresses are compared for uniqueness."""
-    return address.casefold()
+    return address.lower()
 
 
 def phone(value: object, field: str = "phone") -> str | None:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     String,
     TypeDecorator,
+    cast,
     create_engine,
     event,
     func,
@@ -159,3 +160,38 @@ def migration_lock(conn: Connection) -> Iterator[None]:
             conn.execute(text("SELECT RELEASE_LOCK('crpm_migrate')"))
     else:  # SQLite: the surrounding BEGIN IMMEDIATE already excludes other writers
         yield
+
+
+def period_start(expr: ColumnElement[Any], bucket: str, dialect_name: str) -> ColumnElement[Any]:
+    """The UTC day, ISO week (from Monday) or month a stored timestamp falls in.
+
+    Group by the label of this expression, not the expression itself (bound parameters
+    would differ between SELECT and GROUP BY). The Python type of the result differs by
+    backend (text, date or datetime); :func:`as_utc_datetime` turns each into a datetime.
+    """
+    if bucket not in ("day", "week", "month"):
+        raise ValueError(bucket)
+    if dialect_name == "postgresql":
+        return func.date_trunc(bucket, expr)
+    if dialect_name in MYSQL_NAMES:
+        if bucket == "day":
+            return func.date(expr)
+        if bucket == "month":
+            return func.date_format(expr, "%Y-%m-01")
+        return func.subdate(func.date(expr), func.weekday(expr))
+    # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' text
+    if bucket == "day":
+        return func.date(expr)
+    if bucket == "month":
+        return func.strftime("%Y-%m-01", expr)
+    days_since_monday = (cast(func.strftime("%w", expr), Integer) + 6) % 7
+    return func.date(expr, func.printf("-%d days", days_since_monday))
+
+
+def as_utc_datetime(value: Any) -> datetime:
+    """A period start as any backend returns it, as an aware UTC datetime at midnight."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        return datetime.fromisoformat(value[:10]).replace(tzinfo=UTC)
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)

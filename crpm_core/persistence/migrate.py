@@ -38,3 +38,11 @@ def upgrade(db: Database, revision: str = "head") -> None:
     with db.transaction(write=True) as conn, migration_lock(conn):
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def downgrade(db: Database, revision: str) -> None:
+    """Step the schema back to ``revision`` (``"base"`` removes every CRPM table)."""
+    cfg = alembic_config()
+    with db.transaction(write=True) as conn, migration_lock(conn):
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)

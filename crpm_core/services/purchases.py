@@ -80,18 +80,15 @@ class Purchases:
         now = self._clock()
         at = v.optional_timestamp(purchased_at, "purchased_at") or now
         with self._db.transaction() as conn:
-            buyer = conn.execute(select(customers.c.active).where(customers.c.id == cid)).first()
-            if buyer is None:
-                raise NotFound("customer", cid)
-            if not buyer.active:
-                raise InactiveRecord("customer", cid)
+            _check_parties(conn, cid, pid, qty)
             taken = conn.execute(
                 update(products)
                 .where(products.c.id == pid, products.c.active, products.c.stock >= qty)
                 .values(stock=products.c.stock - qty)
             )
-            if taken.rowcount != 1:
-                raise _why_not_taken(conn, pid, qty)
+            if taken.rowcount != 1:  # someone else changed the product meanwhile
+                _check_parties(conn, cid, pid, qty)
+                raise RuntimeError("stock update matched no row")  # pragma: no cover
             # The row is ours until commit: its price and stock cannot change under us.
             row = conn.execute(
                 select(products.c.price_minor, products.c.stock).where(products.c.id == pid)
@@ -198,12 +195,19 @@ def _get(conn: Connection, pid: int, *, for_update: bool = False) -> Purchase:
     return fetch_one(conn, purchases, pid, "purchase", mappers.purchase, for_update=for_update)
 
 
-def _why_not_taken(conn: Connection, pid: int, qty: int) -> Exception:
-    row = conn.execute(
+def _check_parties(conn: Connection, cid: int, pid: int, qty: int) -> None:
+    """Refuse in a fixed order: missing, then inactive, then short of stock."""
+    buyer = conn.execute(select(customers.c.active).where(customers.c.id == cid)).first()
+    if buyer is None:
+        raise NotFound("customer", cid)
+    item = conn.execute(
         select(products.c.active, products.c.stock).where(products.c.id == pid)
     ).first()
-    if row is None:
-        return NotFound("product", pid)
-    if not row.active:
-        return InactiveRecord("product", pid)
-    return InsufficientStock(pid, qty, int(row.stock))
+    if item is None:
+        raise NotFound("product", pid)
+    if not buyer.active:
+        raise InactiveRecord("customer", cid)
+    if not item.active:
+        raise InactiveRecord("product", pid)
+    if item.stock < qty:
+        raise InsufficientStock(pid, qty, int(item.stock))

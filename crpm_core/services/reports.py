@@ -1,16 +1,63 @@
-"""Reports: read-only SQL aggregates handed back as frozen rows."""
+"""Reports: read-only SQL aggregates handed back as frozen rows.
+
+Every figure is computed by the database (``SUM``, ``COUNT``, ``GROUP BY``, ``RANK()``);
+no report loads purchases into Python to add them up. Cancelled purchases never count.
+Ranges are ``[start, end)`` in UTC.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, case, desc, func, literal_column, select
+from sqlalchemy.sql.elements import ColumnElement
 
-from crpm_core.domain import Page, StockMovement
+from crpm_core.domain import (
+    Bucket,
+    CustomerRanking,
+    Page,
+    PeriodSales,
+    ProductPerformance,
+    SalesSummary,
+    StockMovement,
+    from_minor,
+)
 from crpm_core.domain import validation as v
-from crpm_core.persistence import mappers
+from crpm_core.errors import ValidationError
+from crpm_core.persistence import dialects, mappers
 from crpm_core.persistence.database import Database
-from crpm_core.persistence.tables import stock_movements
+from crpm_core.persistence.tables import customers, products, purchases, stock_movements
+
+BUCKETS: tuple[Bucket, ...] = ("day", "week", "month")
+
+
+def _range(start: object, end: object) -> tuple[datetime | None, datetime | None]:
+    lo = v.optional_timestamp(start, "start")
+    hi = v.optional_timestamp(end, "end")
+    if lo is not None and hi is not None and hi < lo:
+        raise ValidationError("end", "must not be before start")
+    return lo, hi
+
+
+def _in_range(
+    column: ColumnElement[Any], lo: datetime | None, hi: datetime | None
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if lo is not None:
+        conditions.append(column >= lo)
+    if hi is not None:
+        conditions.append(column < hi)
+    return conditions
+
+
+def _live(lo: datetime | None, hi: datetime | None) -> list[ColumnElement[bool]]:
+    return [purchases.c.cancelled_at.is_(None), *_in_range(purchases.c.purchased_at, lo, hi)]
+
+
+def _int(value: Any) -> int:
+    return 0 if value is None else int(value)
 
 
 class Reports:
@@ -18,6 +65,206 @@ class Reports:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    def sales_summary(
+        self, *, start: datetime | None = None, end: datetime | None = None
+    ) -> SalesSummary:
+        """Revenue, units, purchases, buyers and average order value of live purchases in
+        ``[start, end)``; cancellations and restocked units in the range; stock on hand now."""
+        lo, hi = _range(start, end)
+        p = purchases.c
+        live = p.cancelled_at.is_(None)
+        sales = select(
+            func.sum(case((live, p.total_minor))).label("revenue"),
+            func.sum(case((live, p.quantity))).label("units"),
+            func.count(case((live, p.id))).label("purchases"),
+            func.count(func.distinct(case((live, p.customer_id)))).label("buyers"),
+            func.count(p.cancelled_at).label("cancelled"),
+        ).where(*_in_range(p.purchased_at, lo, hi))
+        stock = select(
+            func.sum(products.c.stock).label("units"),
+            func.sum(products.c.stock * products.c.price_minor).label("value"),
+        )
+        restocked = select(func.sum(stock_movements.c.change)).where(
+            stock_movements.c.kind == "restock", *_in_range(stock_movements.c.at, lo, hi)
+        )
+        with self._db.transaction(write=False) as conn:
+            s = conn.execute(sales).one()
+            k = conn.execute(stock).one()
+            r = conn.execute(restocked).scalar()
+        revenue = from_minor(_int(s.revenue))
+        count = _int(s.purchases)
+        average = (
+            (revenue / count).quantize(Decimal("0.01"), ROUND_HALF_UP) if count else Decimal("0.00")
+        )
+        return SalesSummary(
+            start=lo,
+            end=hi,
+            revenue=revenue,
+            units_sold=_int(s.units),
+            purchase_count=count,
+            buyer_count=_int(s.buyers),
+            average_order_value=average,
+            cancelled_count=_int(s.cancelled),
+            stock_units=_int(k.units),
+            stock_value=from_minor(_int(k.value)),
+            restocked_units=_int(r),
+        )
+
+    def top_customers(
+        self, *, limit: int = 10, start: datetime | None = None, end: datetime | None = None
+    ) -> list[CustomerRanking]:
+        """Customers by revenue in the range, highest first; equal revenue shares a rank."""
+        lim = v.whole_number(limit, "limit", minimum=1, maximum=10_000)
+        lo, hi = _range(start, end)
+        p = purchases.c
+        totals = (
+            select(
+                p.customer_id,
+                func.count().label("purchase_count"),
+                func.sum(p.quantity).label("units"),
+                func.sum(p.total_minor).label("revenue"),
+            )
+            .where(*_live(lo, hi))
+            .group_by(p.customer_id)
+            .subquery()
+        )
+        query = (
+            select(
+                func.rank().over(order_by=desc(totals.c.revenue)).label("rank"),
+                customers.c.id,
+                customers.c.name,
+                customers.c.email,
+                totals.c.purchase_count,
+                totals.c.units,
+                totals.c.revenue,
+            )
+            .join_from(totals, customers, customers.c.id == totals.c.customer_id)
+            .order_by(desc(totals.c.revenue), customers.c.id)
+            .limit(lim)
+        )
+        with self._db.transaction(write=False) as conn:
+            rows = conn.execute(query).all()
+        return [
+            CustomerRanking(
+                rank=int(r.rank),
+                customer_id=int(r.id),
+                name=r.name,
+                email=r.email,
+                purchase_count=int(r.purchase_count),
+                units=int(r.units),
+                revenue=from_minor(r.revenue),
+            )
+            for r in rows
+        ]
+
+    def product_performance(
+        self, *, start: datetime | None = None, end: datetime | None = None
+    ) -> list[ProductPerformance]:
+        """Every product (sold or not), best seller (most units) first, with revenue and stock.
+
+        The head of the list is the best-selling products, the tail the least-selling."""
+        lo, hi = _range(start, end)
+        p = purchases.c
+        totals = (
+            select(
+                p.product_id,
+                func.count().label("purchase_count"),
+                func.sum(p.quantity).label("units"),
+                func.sum(p.total_minor).label("revenue"),
+            )
+            .where(*_live(lo, hi))
+            .group_by(p.product_id)
+            .subquery()
+        )
+        units = func.coalesce(totals.c.units, 0)
+        revenue = func.coalesce(totals.c.revenue, 0)
+        query = (
+            select(
+                func.rank().over(order_by=[desc(units), desc(revenue)]).label("rank"),
+                products.c.id,
+                products.c.sku,
+                products.c.name,
+                products.c.stock,
+                products.c.active,
+                units.label("units"),
+                revenue.label("revenue"),
+                func.coalesce(totals.c.purchase_count, 0).label("purchase_count"),
+            )
+            .select_from(products.outerjoin(totals, totals.c.product_id == products.c.id))
+            .order_by(desc(units), desc(revenue), products.c.id)
+        )
+        with self._db.transaction(write=False) as conn:
+            rows = conn.execute(query).all()
+        return [
+            ProductPerformance(
+                rank=int(r.rank),
+                product_id=int(r.id),
+                sku=r.sku,
+                name=r.name,
+                units_sold=int(r.units),
+                revenue=from_minor(r.revenue),
+                purchase_count=int(r.purchase_count),
+                stock=int(r.stock),
+                active=bool(r.active),
+            )
+            for r in rows
+        ]
+
+    def sales_over_time(
+        self,
+        *,
+        bucket: Bucket = "day",
+        start: datetime | None = None,
+        end: datetime | None = None,
+        product_id: int | None = None,
+    ) -> list[PeriodSales]:
+        """Revenue and units per UTC day, ISO week (from Monday) or month, oldest first.
+
+        Periods without sales are included with zeros, from the period of ``start`` (or the
+        first sale) to the period before ``end`` (or the last sale)."""
+        if bucket not in BUCKETS:
+            raise ValidationError("bucket", "must be day, week or month")
+        lo, hi = _range(start, end)
+        p = purchases.c
+        conditions = _live(lo, hi)
+        if product_id is not None:
+            conditions.append(p.product_id == v.record_id(product_id, "product_id"))
+        with self._db.transaction(write=False) as conn:
+            period = dialects.period_start(p.purchased_at, bucket, conn.dialect.name)
+            query: Select[Any] = (
+                select(
+                    period.label("period"),
+                    func.sum(p.total_minor).label("revenue"),
+                    func.sum(p.quantity).label("units"),
+                    func.count().label("purchases"),
+                )
+                .where(and_(*conditions))
+                .group_by(literal_column("period"))
+                .order_by(literal_column("period"))
+            )
+            rows = conn.execute(query).all()
+        found = {
+            dialects.as_utc_datetime(r.period): PeriodSales(
+                period_start=dialects.as_utc_datetime(r.period),
+                revenue=from_minor(r.revenue),
+                units_sold=int(r.units),
+                purchase_count=int(r.purchases),
+            )
+            for r in rows
+        }
+        if not found and (lo is None or hi is None):
+            return []
+        first = floor_period(lo, bucket) if lo is not None else min(found)
+        last = (
+            floor_period(hi - timedelta(microseconds=1), bucket) if hi is not None else max(found)
+        )
+        series = []
+        at = first
+        while at <= last:
+            series.append(found.get(at) or PeriodSales(at, Decimal("0.00"), 0, 0))
+            at = next_period(at, bucket)
+        return series
 
     def stock_movements(
         self,
@@ -31,16 +278,11 @@ class Reports:
         """The stock ledger, newest first: every initial stock, restock, sale, cancel and
         adjustment. A product's changes sum to its stock."""
         off, lim = v.paging(offset, limit)
+        lo, hi = _range(start, end)
         t = stock_movements
-        query = select(t)
+        query = select(t).where(*_in_range(t.c.at, lo, hi))
         if product_id is not None:
             query = query.where(t.c.product_id == v.record_id(product_id, "product_id"))
-        lo = v.optional_timestamp(start, "start")
-        hi = v.optional_timestamp(end, "end")
-        if lo is not None:
-            query = query.where(t.c.at >= lo)
-        if hi is not None:
-            query = query.where(t.c.at < hi)
         with self._db.transaction(write=False) as conn:
             return mappers.paged(
                 conn,
@@ -50,3 +292,21 @@ class Reports:
                 limit=lim,
                 convert=mappers.stock_movement,
             )
+
+
+def floor_period(at: datetime, bucket: Bucket) -> datetime:
+    """The start (UTC midnight) of the period ``at`` falls in."""
+    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
+
+
+def next_period(at: datetime, bucket: Bucket) -> datetime:
+    if bucket == "day":
+        return at + timedelta(days=1)
+    if bucket == "week":
+        return at + timedelta(days=7)
+    return (at.replace(day=28) + timedelta(days=4)).replace(day=1)

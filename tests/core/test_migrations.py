@@ -1,0 +1,86 @@
+"""The Alembic migrations produce exactly the schema the code declares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+import crpm_core
+from crpm_core.persistence import migrate
+from crpm_core.persistence.database import Database
+from crpm_core.persistence.tables import metadata
+from tests.databases import temporary_database
+
+
+def _schema(url: Any) -> dict[str, Any]:
+    """Tables, columns, keys and indexes as the database reports them."""
+    engine = create_engine(crpm_core.persistence.dialects.normalize_url(url))
+    try:
+        insp = inspect(engine)
+        schema: dict[str, Any] = {}
+        for table in sorted(t for t in insp.get_table_names() if t != "alembic_version"):
+            schema[table] = {
+                "columns": [
+                    (c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(table)
+                ],
+                "pk": insp.get_pk_constraint(table)["constrained_columns"],
+                "fks": sorted(
+                    (tuple(f["constrained_columns"]), f["referred_table"])
+                    for f in insp.get_foreign_keys(table)
+                ),
+                "indexes": sorted(
+                    (tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(table)
+                ),
+                "unique": sorted(
+                    tuple(u["column_names"]) for u in insp.get_unique_constraints(table)
+                ),
+            }
+        return schema
+    finally:
+        engine.dispose()
+
+
+def test_migrated_database_matches_the_declared_tables(backend: str, tmp_path: Path) -> None:
+    with (
+        temporary_database(backend, tmp_path) as migrated_url,
+        temporary_database(backend, tmp_path) as created_url,
+    ):
+        crpm_core.connect(migrated_url).close()
+        created = Database(created_url)
+        metadata.create_all(created.engine)
+        created.dispose()
+        assert _schema(migrated_url) == _schema(created_url)
+
+        db = Database(migrated_url)
+        try:
+            with db.engine.connect() as conn:
+                diff = compare_metadata(MigrationContext.configure(conn), metadata)
+            assert diff == []
+            assert migrate.current_revision(db) == migrate.head_revision()
+        finally:
+            db.dispose()
+
+
+def test_connect_is_idempotent_and_keeps_data(backend: str, tmp_path: Path) -> None:
+    with temporary_database(backend, tmp_path) as url:
+        with crpm_core.connect(url) as crm:
+            crm.customers.add(name="Keep me", email="keep@example.com")
+        with crpm_core.connect(url) as crm:
+            assert crm.customers.list().total == 1
+
+
+def test_downgrade_and_upgrade_round_trip(backend: str, tmp_path: Path) -> None:
+    with temporary_database(backend, tmp_path) as url:
+        db = Database(url)
+        try:
+            migrate.upgrade(db)
+            migrate.downgrade(db, "base")
+            assert _schema(url) == {}
+            migrate.upgrade(db)
+            assert set(_schema(url)) == {t.name for t in metadata.sorted_tables}
+        finally:
+            db.dispose()

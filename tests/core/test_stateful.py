@@ -1,0 +1,261 @@
+"""A Hypothesis state machine: random sequences of every operation, run against the real
+store and a plain-Python model side by side, compared after every step."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import func, select
+
+from crpm_core import CRPM, errors
+from crpm_core.persistence.tables import products, stock_movements
+from tests.helpers import snapshot, wipe
+
+# At least 1,000 sequences on SQLite per run; fewer on the servers (each step is a round trip).
+EXAMPLES = {
+    "sqlite": int(os.environ.get("CRPM_STATEFUL_EXAMPLES", "1000")),
+    "postgresql": int(os.environ.get("CRPM_STATEFUL_SERVER_EXAMPLES", "100")),
+    "mariadb": int(os.environ.get("CRPM_STATEFUL_SERVER_EXAMPLES", "100")),
+}
+
+NAMES = st.sampled_from(["Zoë O'Brien", "José Álvarez", "山田 太郎", "Ann", "Bob"])
+EMAILS = st.sampled_from(["zoe@example.ie", "ZOE@example.ie", "jose@ex.es", "ann@x.com", "b@y.org"])
+SKUS = st.sampled_from([None, "A-1", "B-2", "C-3"])
+PRICES = st.sampled_from([Decimal("0.00"), Decimal("0.10"), Decimal("1.99"), Decimal("250.00")])
+SMALL = st.integers(min_value=0, max_value=8)
+QTY = st.integers(min_value=1, max_value=6)
+
+
+@attrs.define
+class ModelCustomer:
+    email_key: str
+    active: bool = True
+
+
+@attrs.define
+class ModelProduct:
+    sku: str | None
+    price: Decimal
+    stock: int
+    active: bool = True
+
+
+@attrs.define
+class ModelPurchase:
+    customer_id: int
+    product_id: int
+    quantity: int
+    total: Decimal
+    cancelled: bool = False
+
+
+class ShopMachine(RuleBasedStateMachine):
+    crm: CRPM  # set by the test below
+
+    customer_ids = Bundle("customer_ids")
+    product_ids = Bundle("product_ids")
+    purchase_ids = Bundle("purchase_ids")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.customers: dict[int, ModelCustomer] = {}
+        self.products: dict[int, ModelProduct] = {}
+        self.purchases: dict[int, ModelPurchase] = {}
+
+    @initialize()
+    def empty_shop(self) -> None:
+        wipe(self.crm)
+
+    def refused(self, error: type[errors.CRPMError], call: Any, *args: Any, **kwargs: Any) -> None:
+        """The call must fail with ``error`` and leave every table as it was."""
+        before = snapshot(self.crm)
+        try:
+            call(*args, **kwargs)
+        except error:
+            pass
+        else:
+            raise AssertionError(f"{call.__qualname__} should have raised {error.__name__}")
+        assert snapshot(self.crm) == before
+
+    # customers -------------------------------------------------------------------------
+    @rule(target=customer_ids, name=NAMES, email=EMAILS)
+    def add_customer(self, name: str, email: str) -> int:
+        key = email.lower()
+        if any(c.email_key == key for c in self.customers.values()):
+            self.refused(errors.Conflict, self.crm.customers.add, name=name, email=email)
+            return -1
+        c = self.crm.customers.add(name=name, email=email)
+        self.customers[c.id] = ModelCustomer(email_key=key)
+        return c.id
+
+    @rule(cid=customer_ids, email=EMAILS)
+    def change_email(self, cid: int, email: str) -> None:
+        key = email.lower()
+        if cid not in self.customers:
+            self.refused(errors.NotFound, self.crm.customers.update, cid, email=email)
+        elif any(k != cid and c.email_key == key for k, c in self.customers.items()):
+            self.refused(errors.Conflict, self.crm.customers.update, cid, email=email)
+        else:
+            assert self.crm.customers.update(cid, email=email).email == email
+            self.customers[cid].email_key = key
+
+    @rule(cid=customer_ids, active=st.booleans())
+    def set_customer_active(self, cid: int, active: bool) -> None:
+        call = self.crm.customers.reactivate if active else self.crm.customers.deactivate
+        if cid not in self.customers:
+            self.refused(errors.NotFound, call, cid)
+        else:
+            assert call(cid).active is active
+            self.customers[cid].active = active
+
+    @rule(cid=customer_ids)
+    def delete_customer(self, cid: int) -> None:
+        if cid not in self.customers:
+            self.refused(errors.NotFound, self.crm.customers.delete, cid)
+        elif any(p.customer_id == cid for p in self.purchases.values()):
+            self.refused(errors.Conflict, self.crm.customers.delete, cid)
+        else:
+            self.crm.customers.delete(cid)
+            del self.customers[cid]
+
+    # products --------------------------------------------------------------------------
+    @rule(target=product_ids, sku=SKUS, price=PRICES, stock=SMALL)
+    def add_product(self, sku: str | None, price: Decimal, stock: int) -> int:
+        if sku is not None and any(p.sku == sku for p in self.products.values()):
+            self.refused(errors.Conflict, self.crm.products.add, name="P", price=price, sku=sku)
+            return -1
+        p = self.crm.products.add(name="P", price=price, stock=stock, sku=sku)
+        assert (p.price, p.stock) == (price, stock)
+        self.products[p.id] = ModelProduct(sku=sku, price=price, stock=stock)
+        return p.id
+
+    @rule(pid=product_ids, price=PRICES)
+    def change_price(self, pid: int, price: Decimal) -> None:
+        if pid not in self.products:
+            self.refused(errors.NotFound, self.crm.products.update, pid, price=price)
+        else:
+            assert self.crm.products.update(pid, price=price).price == price
+            self.products[pid].price = price
+
+    @rule(pid=product_ids, qty=QTY)
+    def restock(self, pid: int, qty: int) -> None:
+        if pid not in self.products:
+            self.refused(errors.NotFound, self.crm.products.restock, pid, qty)
+        else:
+            self.products[pid].stock += qty
+            assert self.crm.products.restock(pid, qty).stock == self.products[pid].stock
+
+    @rule(pid=product_ids, stock=SMALL)
+    def set_stock(self, pid: int, stock: int) -> None:
+        if pid not in self.products:
+            self.refused(errors.NotFound, self.crm.products.set_stock, pid, stock)
+        else:
+            assert self.crm.products.set_stock(pid, stock).stock == stock
+            self.products[pid].stock = stock
+
+    @rule(pid=product_ids, active=st.booleans())
+    def set_product_active(self, pid: int, active: bool) -> None:
+        call = self.crm.products.reactivate if active else self.crm.products.deactivate
+        if pid not in self.products:
+            self.refused(errors.NotFound, call, pid)
+        else:
+            assert call(pid).active is active
+            self.products[pid].active = active
+
+    @rule(pid=product_ids)
+    def delete_product(self, pid: int) -> None:
+        if pid not in self.products:
+            self.refused(errors.NotFound, self.crm.products.delete, pid)
+        elif any(p.product_id == pid for p in self.purchases.values()):
+            self.refused(errors.Conflict, self.crm.products.delete, pid)
+        else:
+            self.crm.products.delete(pid)
+            del self.products[pid]
+
+    # purchases -------------------------------------------------------------------------
+    @rule(target=purchase_ids, cid=customer_ids, pid=product_ids, qty=QTY)
+    def purchase(self, cid: int, pid: int, qty: int) -> int:
+        record = self.crm.purchases.record
+        kwargs = {"customer_id": cid, "product_id": pid, "quantity": qty}
+        customer, product = self.customers.get(cid), self.products.get(pid)
+        if customer is None or product is None:
+            self.refused(errors.NotFound, record, **kwargs)
+        elif not customer.active or not product.active:
+            self.refused(errors.InactiveRecord, record, **kwargs)
+        elif product.stock < qty:
+            self.refused(errors.InsufficientStock, record, **kwargs)
+        else:
+            sale = record(**kwargs)
+            assert sale.unit_price == product.price and sale.total == product.price * qty
+            product.stock -= qty
+            self.purchases[sale.id] = ModelPurchase(cid, pid, qty, sale.total)
+            return sale.id
+        return -1
+
+    @rule(sale_id=purchase_ids)
+    def cancel(self, sale_id: int) -> None:
+        bought = self.purchases.get(sale_id)
+        if bought is None:
+            self.refused(errors.NotFound, self.crm.purchases.cancel, sale_id)
+        elif bought.cancelled:
+            self.refused(errors.Conflict, self.crm.purchases.cancel, sale_id)
+        else:
+            assert self.crm.purchases.cancel(sale_id).cancelled_at is not None
+            bought.cancelled = True
+            self.products[bought.product_id].stock += bought.quantity
+
+    @rule(pid=product_ids, bad=st.sampled_from([0, -1, 1.5, "2", True]))
+    def bad_restock(self, pid: int, bad: object) -> None:
+        self.refused(errors.ValidationError, self.crm.products.restock, pid, bad)
+
+    # invariants ------------------------------------------------------------------------
+    @invariant()
+    def stock_matches_model_and_ledger(self) -> None:
+        with self.crm.db.transaction(write=False) as conn:
+            stock = dict(conn.execute(select(products.c.id, products.c.stock)).all())
+            ledger = dict(
+                conn.execute(
+                    select(
+                        stock_movements.c.product_id, func.sum(stock_movements.c.change)
+                    ).group_by(stock_movements.c.product_id)
+                ).all()
+            )
+        assert all(s >= 0 for s in stock.values())
+        assert stock == {pid: p.stock for pid, p in self.products.items()}
+        assert {pid: int(n) for pid, n in ledger.items()} == {
+            pid: p.stock for pid, p in self.products.items()
+        }
+
+    @invariant()
+    def revenue_is_the_sum_of_live_snapshots(self) -> None:
+        live = [p for p in self.purchases.values() if not p.cancelled]
+        summary = self.crm.reports.sales_summary()
+        assert summary.revenue == sum((p.total for p in live), Decimal("0.00"))
+        assert summary.units_sold == sum(p.quantity for p in live)
+        assert summary.purchase_count == len(live)
+
+
+def test_random_operation_sequences_agree_with_the_model(backend: str, crm: CRPM) -> None:
+    ShopMachine.crm = crm
+    run_state_machine_as_test(
+        ShopMachine,
+        settings=settings(
+            max_examples=EXAMPLES[backend],
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=list(settings.default.suppress_health_check),
+        ),
+    )
