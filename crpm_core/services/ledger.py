@@ -5,10 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from crpm_core.domain import MovementKind
 from crpm_core.persistence.tables import products, stock_movements
+
+_INSERT = insert(stock_movements).values(
+    product_id=bindparam("product_id"),
+    kind=bindparam("kind"),
+    change=bindparam("change"),
+    stock_after=bindparam("stock_after"),
+    at=bindparam("at", type_=stock_movements.c.at.type),
+    note=bindparam("note"),
+    purchase_id=bindparam("purchase_id"),
+)
 
 
 def stock_of(conn: Connection, product_id: int) -> int:
@@ -28,13 +38,14 @@ def record(
     purchase_id: int | None = None,
 ) -> None:
     conn.execute(
-        insert(stock_movements).values(
-            product_id=product_id,
-            kind=kind,
-            change=change,
-            stock_after=stock_after,
-            at=at,
-            note=note,
-            purchase_id=purchase_id,
-        )
+        _INSERT,
+        {
+            "product_id": product_id,
+            "kind": kind,
+            "change": change,
+            "stock_after": stock_after,
+            "at": at,
+            "note": note,
+            "purchase_id": purchase_id,
+        },
     )

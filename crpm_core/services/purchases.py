@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, Select, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from crpm_core.domain import Page, Purchase, PurchaseLine
@@ -33,6 +33,33 @@ def line_query() -> Select[tuple[object, ...]]:
 NEWEST_FIRST: list[ColumnElement[object]] = [purchases.c.purchased_at.desc(), purchases.c.id.desc()]
 
 
+# Statements of the hot path, built once: each call only binds new values.
+_INSERT_PURCHASE = insert(purchases).values(
+    customer_id=bindparam("cid"),
+    product_id=bindparam("pid"),
+    quantity=bindparam("qty"),
+    unit_price_minor=bindparam("price"),
+    total_minor=bindparam("total"),
+    purchased_at=bindparam("at", type_=purchases.c.purchased_at.type),
+    cancelled_at=None,
+)
+_TAKE_STOCK = (
+    update(products)
+    .where(
+        products.c.id == bindparam("pid"), products.c.active, products.c.stock >= bindparam("qty")
+    )
+    .values(stock=products.c.stock - bindparam("qty"))
+)
+_PRICE_AND_STOCK = select(products.c.price_minor, products.c.stock).where(
+    products.c.id == bindparam("pid")
+)
+_CUSTOMER_ACTIVE = select(customers.c.active).where(customers.c.id == bindparam("cid"))
+_PRODUCT_STATE = select(products.c.active, products.c.stock).where(
+    products.c.id == bindparam("pid")
+)
+_PURCHASE = select(purchases).where(purchases.c.id == bindparam("id"))
+
+
 def insert_purchase(
     conn: Connection,
     *,
@@ -44,15 +71,15 @@ def insert_purchase(
 ) -> int:
     """Write the purchase row (a separate step so tests can inject a failure here)."""
     result = conn.execute(
-        insert(purchases).values(
-            customer_id=customer_id,
-            product_id=product_id,
-            quantity=quantity,
-            unit_price_minor=unit_price_minor,
-            total_minor=unit_price_minor * quantity,
-            purchased_at=purchased_at,
-            cancelled_at=None,
-        )
+        _INSERT_PURCHASE,
+        {
+            "cid": customer_id,
+            "pid": product_id,
+            "qty": quantity,
+            "price": unit_price_minor,
+            "total": unit_price_minor * quantity,
+            "at": purchased_at,
+        },
     )
     return mappers.inserted_id(result)
 
@@ -81,18 +108,12 @@ class Purchases:
         at = v.optional_timestamp(purchased_at, "purchased_at") or now
         with self._db.transaction() as conn:
             _check_parties(conn, cid, pid, qty)
-            taken = conn.execute(
-                update(products)
-                .where(products.c.id == pid, products.c.active, products.c.stock >= qty)
-                .values(stock=products.c.stock - qty)
-            )
+            taken = conn.execute(_TAKE_STOCK, {"pid": pid, "qty": qty})
             if taken.rowcount != 1:  # someone else changed the product meanwhile
                 _check_parties(conn, cid, pid, qty)
                 raise RuntimeError("stock update matched no row")  # pragma: no cover
             # The row is ours until commit: its price and stock cannot change under us.
-            row = conn.execute(
-                select(products.c.price_minor, products.c.stock).where(products.c.id == pid)
-            ).one()
+            row = conn.execute(_PRICE_AND_STOCK, {"pid": pid}).one()
             purchase_id = insert_purchase(
                 conn,
                 customer_id=cid,
@@ -110,7 +131,7 @@ class Purchases:
                 at=now,
                 purchase_id=purchase_id,
             )
-            return _get(conn, purchase_id)
+            return mappers.purchase(conn.execute(_PURCHASE, {"id": purchase_id}).mappings().one())
 
     def get(self, purchase_id: int) -> Purchase:
         pid = v.record_id(purchase_id, "purchase_id")
@@ -197,12 +218,10 @@ def _get(conn: Connection, pid: int, *, for_update: bool = False) -> Purchase:
 
 def _check_parties(conn: Connection, cid: int, pid: int, qty: int) -> None:
     """Refuse in a fixed order: missing, then inactive, then short of stock."""
-    buyer = conn.execute(select(customers.c.active).where(customers.c.id == cid)).first()
+    buyer = conn.execute(_CUSTOMER_ACTIVE, {"cid": cid}).first()
     if buyer is None:
         raise NotFound("customer", cid)
-    item = conn.execute(
-        select(products.c.active, products.c.stock).where(products.c.id == pid)
-    ).first()
+    item = conn.execute(_PRODUCT_STATE, {"pid": pid}).first()
     if item is None:
         raise NotFound("product", pid)
     if not buyer.active:
