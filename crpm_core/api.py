@@ -29,6 +29,8 @@ class CRPM:
 
     def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
         self.db = db
+        self.clock = clock
+        """The source of "now" for every record this handle writes (UTC, aware)."""
         self.customers = Customers(db, clock)
         self.products = Products(db, clock)
         self.purchases = Purchases(db, clock)

@@ -9,12 +9,15 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
+    true,
 )
 
 from crpm_core.persistence.dialects import TABLE_KWARGS, ExactKey, Id, UTCDateTime
+from crpm_core.persistence.indexes import report_indexes
 
 metadata = MetaData(
     naming_convention={
@@ -47,7 +50,7 @@ products = Table(
     Column("sku", ExactKey(64), nullable=True, unique=True),
     Column("name", String(200), nullable=False),
     Column("price_minor", BigInteger, nullable=False),
-    Column("stock", BigInteger, nullable=False),
+    Column("stock", Integer, nullable=False),
     Column("active", Boolean(create_constraint=False), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     CheckConstraint("stock >= 0", name="stock_not_negative"),
@@ -62,15 +65,18 @@ purchases = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
     Column("product_id", Id, ForeignKey("products.id"), nullable=False),
-    Column("quantity", BigInteger, nullable=False),
+    Column("quantity", Integer, nullable=False),
     Column("unit_price_minor", BigInteger, nullable=False),
     Column("total_minor", BigInteger, nullable=False),
     Column("purchased_at", UTCDateTime(), nullable=False),
     Column("cancelled_at", UTCDateTime(), nullable=True),
+    # False for history imported without moving stock: cancelling it gives no stock back
+    Column("stock_moved", Boolean(create_constraint=False), nullable=False, server_default=true()),
     CheckConstraint("quantity >= 1", name="quantity_positive"),
     Index(None, "customer_id", "purchased_at"),
     Index(None, "product_id", "purchased_at"),
-    Index(None, "purchased_at"),
+    # covering indexes of the reports, partial where the backend can (migration 0002)
+    *report_indexes(),
     **TABLE_KWARGS,
 )
 
@@ -81,8 +87,8 @@ stock_movements = Table(
     Column("product_id", Id, ForeignKey("products.id"), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
     Column("kind", String(16), nullable=False),
-    Column("change", BigInteger, nullable=False),
-    Column("stock_after", BigInteger, nullable=False),
+    Column("change", Integer, nullable=False),
+    Column("stock_after", Integer, nullable=False),
     Column("note", String(500), nullable=True),
     Column("purchase_id", Id, ForeignKey("purchases.id"), nullable=True),
     CheckConstraint(

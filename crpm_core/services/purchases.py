@@ -151,20 +151,24 @@ class Purchases:
             )
             if done.rowcount != 1:
                 raise Conflict(f"purchase {pid} is already cancelled")
-            conn.execute(
-                update(products)
-                .where(products.c.id == bought.product_id)
-                .values(stock=products.c.stock + bought.quantity)
-            )
-            ledger.record(
-                conn,
-                product_id=bought.product_id,
-                kind="cancel",
-                change=bought.quantity,
-                stock_after=ledger.stock_of(conn, bought.product_id),
-                at=now,
-                purchase_id=pid,
-            )
+            moved = conn.execute(
+                select(purchases.c.stock_moved).where(purchases.c.id == pid)
+            ).scalar_one()
+            if moved:  # history imported without moving stock gives none back
+                conn.execute(
+                    update(products)
+                    .where(products.c.id == bought.product_id)
+                    .values(stock=products.c.stock + bought.quantity)
+                )
+                ledger.record(
+                    conn,
+                    product_id=bought.product_id,
+                    kind="cancel",
+                    change=bought.quantity,
+                    stock_after=ledger.stock_of(conn, bought.product_id),
+                    at=now,
+                    purchase_id=pid,
+                )
             return _get(conn, pid)
 
     def history(self, customer_id: int) -> list[PurchaseLine]:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, desc, func, literal_column, select
+from sqlalchemy import Select, and_, desc, func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from crpm_core.domain import (
@@ -73,14 +73,15 @@ class Reports:
         ``[start, end)``; cancellations and restocked units in the range; stock on hand now."""
         lo, hi = _range(start, end)
         p = purchases.c
-        live = p.cancelled_at.is_(None)
         sales = select(
-            func.sum(case((live, p.total_minor))).label("revenue"),
-            func.sum(case((live, p.quantity))).label("units"),
-            func.count(case((live, p.id))).label("purchases"),
-            func.count(func.distinct(case((live, p.customer_id)))).label("buyers"),
-            func.count(p.cancelled_at).label("cancelled"),
-        ).where(*_in_range(p.purchased_at, lo, hi))
+            func.sum(p.total_minor).label("revenue"),
+            func.sum(p.quantity).label("units"),
+            func.count().label("purchases"),
+            func.count(func.distinct(p.customer_id)).label("buyers"),
+        ).where(*_live(lo, hi))
+        cancelled = select(func.count()).where(
+            p.cancelled_at.is_not(None), *_in_range(p.purchased_at, lo, hi)
+        )
         stock = select(
             func.sum(products.c.stock).label("units"),
             func.sum(products.c.stock * products.c.price_minor).label("value"),
@@ -90,6 +91,7 @@ class Reports:
         )
         with self._db.transaction(write=False) as conn:
             s = conn.execute(sales).one()
+            c = conn.execute(cancelled).scalar()
             k = conn.execute(stock).one()
             r = conn.execute(restocked).scalar()
         revenue = from_minor(_int(s.revenue))
@@ -105,7 +107,7 @@ class Reports:
             purchase_count=count,
             buyer_count=_int(s.buyers),
             average_order_value=average,
-            cancelled_count=_int(s.cancelled),
+            cancelled_count=_int(c),
             stock_units=_int(k.units),
             stock_value=from_minor(_int(k.value)),
             restocked_units=_int(r),

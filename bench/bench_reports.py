@@ -1,0 +1,479 @@
+"""Reports at scale: crpm_core against hand-written SQL on a lean schema, same data, same run.
+
+    python bench/bench_reports.py                       # 1,000,000 purchases, SQLite and PostgreSQL
+    python bench/bench_reports.py --purchases 100000 --backends sqlite
+
+1. Generates N purchases (default 1,000,000 over 10,000 customers and 1,000 products, two
+   years, skewed popularity) as CSV files.
+2. Imports them with ``crpm import`` (timed) into a fresh database, and loads the same rows
+   with plain sqlite3 / psycopg COPY into a lean hand-made schema with covering indexes (timed).
+3. In a separate process (so its peak memory is the reporting's own), runs every report on
+   both sides ``--repeat`` times and prints the median times, their ratio, whether the results
+   are equal, and the process's peak RSS.
+
+Targets: every report within 1.5x of the hand-written SQL with equal results; peak memory
+under 150 MB; the import within 3x of the raw load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import multiprocessing as mp
+import os
+import platform
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import crpm_core
+
+T_END = datetime(2026, 1, 1, tzinfo=UTC)
+KEEP = False  # --keep leaves the databases for a look with EXPLAIN
+PG_ADMIN = os.environ.get(
+    "CRPM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+# --------------------------------------------------------------------------- data
+
+
+def generate(out: Path, customers: int, products: int, purchases: int, seed: int = 1) -> Path:
+    """Write customers.csv, products.csv and purchases.csv (cached by size and seed)."""
+    folder = out / f"data-{customers}-{products}-{purchases}-{seed}"
+    if (folder / "purchases.csv").exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    with open(folder / "customers.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "email", "phone"])
+        for i in range(customers):
+            w.writerow([f"Customer {i} O'Brien", f"customer{i}@example.com", f"555 01{i:06d}"])
+    prices = []
+    with open(folder / "products.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["sku", "name", "price", "stock"])
+        for i in range(products):
+            price = Decimal(rng.randrange(50, 20000)) / 100
+            prices.append(price)
+            w.writerow([f"SKU-{i:05d}", f"Product {i}", f"{price:.2f}", rng.randrange(0, 500)])
+    # skewed popularity: a Zipf-like weight for products and customers
+    product_w = [1 / (i + 1) ** 0.9 for i in range(products)]
+    customer_w = [1 / (i + 1) ** 0.6 for i in range(customers)]
+    span = 2 * 365 * 86400
+    with open(folder / "purchases.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["customer_email", "product_sku", "quantity", "unit_price", "purchased_at"])
+        batch = 10_000
+        for start in range(0, purchases, batch):
+            n = min(batch, purchases - start)
+            ps = rng.choices(range(products), product_w, k=n)
+            cs = rng.choices(range(customers), customer_w, k=n)
+            for p, c in zip(ps, cs, strict=True):
+                at = T_END - timedelta(seconds=rng.randrange(span))
+                w.writerow(
+                    [
+                        f"customer{c}@example.com",
+                        f"SKU-{p:05d}",
+                        rng.choice((1, 1, 1, 2, 2, 3, 5)),
+                        f"{prices[p]:.2f}",
+                        at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    ]
+                )
+    return folder
+
+
+# --------------------------------------------------------------------------- databases
+
+
+@contextmanager
+def database(backend: str, out: Path, tag: str) -> Iterator[str]:
+    """A new empty database; SQLite files are kept under ``out`` and replaced each run."""
+    if backend == "sqlite":
+        path = out / f"{tag}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        yield f"sqlite:///{path}"
+        return
+    from sqlalchemy import create_engine, text
+
+    name = f"crpm_bench_{tag}" if KEEP else f"crpm_bench_{tag}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(
+        crpm_core.persistence.dialects.normalize_url(PG_ADMIN), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"))
+    try:
+        url = crpm_core.persistence.dialects.normalize_url(PG_ADMIN).set(database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        if not KEEP:
+            with admin.connect() as conn:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def library_import(url: str, folder: Path) -> float:
+    crpm = Path(sys.executable).with_name("crpm")
+    started = time.perf_counter()
+    for kind in ("customers", "products", "purchases"):
+        subprocess.run(
+            [str(crpm), "--db", url, "import", kind, str(folder / f"{kind}.csv"), "--no-progress"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return time.perf_counter() - started
+
+
+LEAN_SCHEMA = """
+CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL);
+CREATE TABLE products (id INTEGER PRIMARY KEY, sku TEXT, name TEXT NOT NULL,
+                       price_minor BIGINT NOT NULL, stock BIGINT NOT NULL);
+CREATE TABLE purchases (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL,
+                        product_id INTEGER NOT NULL, quantity INTEGER NOT NULL,
+                        total_minor BIGINT NOT NULL, purchased_at {ts} NOT NULL);
+"""
+LEAN_INDEXES = """
+CREATE INDEX p_time ON purchases (purchased_at, customer_id, product_id, quantity, total_minor);
+CREATE INDEX p_customer ON purchases (customer_id, total_minor, quantity);
+CREATE INDEX p_product ON purchases (product_id, quantity, total_minor);
+"""
+
+
+def _lean_rows(
+    folder: Path,
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], Iterator[tuple[Any, ...]]]:
+    emails: dict[str, int] = {}
+    customers = []
+    with open(folder / "customers.csv", encoding="utf-8") as f:
+        for i, row in enumerate(csv.DictReader(f), start=1):
+            emails[row["email"]] = i
+            customers.append((i, row["name"], row["email"]))
+    skus: dict[str, int] = {}
+    products = []
+    with open(folder / "products.csv", encoding="utf-8") as f:
+        for i, row in enumerate(csv.DictReader(f), start=1):
+            skus[row["sku"]] = i
+            products.append(
+                (i, row["sku"], row["name"], int(Decimal(row["price"]) * 100), int(row["stock"]))
+            )
+
+    def purchases() -> Iterator[tuple[Any, ...]]:
+        with open(folder / "purchases.csv", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                q = int(row["quantity"])
+                at = datetime.fromisoformat(row["purchased_at"]).replace(tzinfo=None)
+                yield (
+                    emails[row["customer_email"]],
+                    skus[row["product_sku"]],
+                    q,
+                    int(Decimal(row["unit_price"]) * 100) * q,
+                    at,
+                )
+
+    return customers, products, purchases()
+
+
+def raw_load(backend: str, url: str, folder: Path) -> float:
+    started = time.perf_counter()
+    customers, products, purchases = _lean_rows(folder)
+    if backend == "sqlite":
+        con = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.executescript(LEAN_SCHEMA.format(ts="TEXT"))
+        con.execute("BEGIN")
+        con.executemany("INSERT INTO customers VALUES (?, ?, ?)", customers)
+        con.executemany("INSERT INTO products VALUES (?, ?, ?, ?, ?)", products)
+        con.executemany(
+            "INSERT INTO purchases (customer_id, product_id, quantity, total_minor, purchased_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                (c, p, q, t, at.isoformat(sep=" ", timespec="microseconds"))
+                for c, p, q, t, at in purchases
+            ),
+        )
+        for statement in filter(str.strip, LEAN_INDEXES.split(";")):
+            con.execute(statement)
+        con.execute("COMMIT")
+        con.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(_pg_dsn(url)) as con:
+            con.execute(
+                LEAN_SCHEMA.format(ts="TIMESTAMP").replace(
+                    "INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY"
+                )
+            )
+            with con.cursor() as cur:
+                with cur.copy("COPY customers (id, name, email) FROM STDIN") as cp:
+                    for r in customers:
+                        cp.write_row(r)
+                with cur.copy("COPY products FROM STDIN") as cp:
+                    for r in products:
+                        cp.write_row(r)
+                cols = "customer_id, product_id, quantity, total_minor, purchased_at"
+                with cur.copy(f"COPY purchases ({cols}) FROM STDIN") as cp:
+                    for r in purchases:
+                        cp.write_row(r)
+            con.execute(LEAN_INDEXES)
+            con.commit()
+    maintain(backend, url)
+    return time.perf_counter() - started
+
+
+def maintain(backend: str, url: str) -> None:
+    """The same housekeeping on both sides: fresh planner statistics (and, on PostgreSQL,
+    a vacuumed visibility map, which index-only scans need)."""
+    if backend == "sqlite":
+        con = sqlite3.connect(url.removeprefix("sqlite:///"))
+        con.execute("ANALYZE")
+        con.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(_pg_dsn(url), autocommit=True) as con:
+            con.execute("VACUUM ANALYZE")
+
+
+def _pg_dsn(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def _money(minor: Any) -> Decimal:
+    return (Decimal(int(minor)) / 100).quantize(Decimal("0.01"))
+
+
+def hand_reports(
+    backend: str, url: str, lo: datetime, hi: datetime
+) -> dict[str, Callable[[], Any]]:
+    """The same figures as crm.reports, written by hand against the lean schema."""
+    if backend == "sqlite":
+        con: Any = sqlite3.connect(url.removeprefix("sqlite:///"))
+        ph = "?"
+        a, b = (
+            lo.replace(tzinfo=None).isoformat(sep=" "),
+            hi.replace(tzinfo=None).isoformat(sep=" "),
+        )
+        day, month = "substr(purchased_at, 1, 10)", "substr(purchased_at, 1, 7) || '-01'"
+        week = "date(purchased_at, '-' || ((strftime('%w', purchased_at) + 6) % 7) || ' days')"
+    else:
+        import psycopg
+
+        con = psycopg.connect(_pg_dsn(url), autocommit=True)
+        ph = "%s"
+        a, b = lo.replace(tzinfo=None), hi.replace(tzinfo=None)
+        day, week, month = (f"date_trunc('{x}', purchased_at)" for x in ("day", "week", "month"))
+
+    def q(sql: str, *args: Any) -> list[Any]:
+        return list(con.execute(sql.replace("?", ph), args).fetchall())
+
+    def summary() -> Any:
+        s = q(
+            "SELECT SUM(total_minor), SUM(quantity), COUNT(*), COUNT(DISTINCT customer_id)"
+            " FROM purchases WHERE purchased_at >= ? AND purchased_at < ?",
+            a,
+            b,
+        )[0]
+        k = q("SELECT SUM(stock), SUM(stock * price_minor) FROM products")[0]
+        return (_money(s[0] or 0), int(s[1] or 0), s[2], s[3], int(k[0]), _money(k[1]))
+
+    def top() -> Any:
+        rows = q(
+            "SELECT t.customer_id, c.name, t.n, t.units, t.revenue FROM"
+            " (SELECT customer_id, COUNT(*) AS n, SUM(quantity) AS units,"
+            "  SUM(total_minor) AS revenue"
+            "  FROM purchases GROUP BY customer_id ORDER BY revenue DESC, customer_id LIMIT 10) t"
+            " JOIN customers c ON c.id = t.customer_id ORDER BY t.revenue DESC, t.customer_id"
+        )
+        return [(r[0], r[1], r[2], int(r[3]), _money(r[4])) for r in rows]
+
+    def products() -> Any:
+        rows = q(
+            "SELECT p.id, p.name, COALESCE(t.units, 0) AS u, COALESCE(t.revenue, 0) AS r, p.stock"
+            " FROM products p LEFT JOIN (SELECT product_id, SUM(quantity) AS units,"
+            " SUM(total_minor) AS revenue FROM purchases GROUP BY product_id) t"
+            " ON t.product_id = p.id ORDER BY u DESC, r DESC, p.id"
+        )
+        return [(r[0], r[1], int(r[2]), _money(r[3]), r[4]) for r in rows]
+
+    def over(expr: str) -> Callable[[], Any]:
+        def run() -> Any:
+            rows = q(
+                f"SELECT {expr} AS period, SUM(total_minor), SUM(quantity) FROM purchases"
+                " WHERE purchased_at >= ? AND purchased_at < ? GROUP BY period ORDER BY period",
+                a,
+                b,
+            )
+            return [(str(r[0])[:10], _money(r[1]), int(r[2])) for r in rows]
+
+        return run
+
+    return {
+        "sales_summary (range)": summary,
+        "top_customers (all time)": top,
+        "product_performance (all time)": products,
+        "sales_over_time day (range)": over(day),
+        "sales_over_time week (range)": over(week),
+        "sales_over_time month (range)": over(month),
+    }
+
+
+def library_reports(url: str, lo: datetime, hi: datetime) -> dict[str, Callable[[], Any]]:
+    crm = crpm_core.connect(url)
+    r = crm.reports
+
+    def summary() -> Any:
+        s = r.sales_summary(start=lo, end=hi)
+        return (
+            s.revenue,
+            s.units_sold,
+            s.purchase_count,
+            s.buyer_count,
+            s.stock_units,
+            s.stock_value,
+        )
+
+    def top() -> Any:
+        return [
+            (t.customer_id, t.name, t.purchase_count, t.units, t.revenue) for t in r.top_customers()
+        ]
+
+    def products() -> Any:
+        return [
+            (p.product_id, p.name, p.units_sold, p.revenue, p.stock)
+            for p in r.product_performance()
+        ]
+
+    def over(bucket: Any) -> Callable[[], Any]:
+        def run() -> Any:
+            return [
+                (p.period_start.date().isoformat(), p.revenue, p.units_sold)
+                for p in r.sales_over_time(bucket=bucket, start=lo, end=hi)
+                if p.purchase_count  # the hand SQL does not fill empty periods
+            ]
+
+        return run
+
+    return {
+        "sales_summary (range)": summary,
+        "top_customers (all time)": top,
+        "product_performance (all time)": products,
+        "sales_over_time day (range)": over("day"),
+        "sales_over_time week (range)": over("week"),
+        "sales_over_time month (range)": over("month"),
+    }
+
+
+def report_phase(backend: str, lib_url: str, raw_url: str, repeat: int) -> dict[str, Any]:
+    """Runs in its own process: times every report on both sides, compares the results."""
+    lo, hi = T_END - timedelta(days=365), T_END - timedelta(days=30)
+    lib, raw = library_reports(lib_url, lo, hi), hand_reports(backend, raw_url, lo, hi)
+    rows = []
+    for name, lib_call in lib.items():
+        raw_call = raw[name]
+        lib_result, raw_result = lib_call(), raw_call()  # warm up, and compare
+        lt, rt = [], []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            raw_call()
+            rt.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            lib_call()
+            lt.append(time.perf_counter() - t)
+        rows.append(
+            {
+                "report": name,
+                "library_ms": statistics.median(lt) * 1000,
+                "sql_ms": statistics.median(rt) * 1000,
+                "equal": lib_result == raw_result,
+            }
+        )
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"rows": rows, "peak_mb": peak_kb / 1024}
+
+
+def _phase_entry(queue: Any, *args: Any) -> None:
+    queue.put(report_phase(*args))
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--purchases", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--products", type=int, default=1_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    args = parser.parse_args()
+    global KEEP
+    KEEP = args.keep
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    t = time.perf_counter()
+    folder = generate(args.out, args.customers, args.products, args.purchases)
+    print(f"data: {folder} ({time.perf_counter() - t:.1f}s)", flush=True)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores,"
+        f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version};"
+        f" {args.purchases:,} purchases, {args.customers:,}"
+        f" customers, {args.products:,} products; median of {args.repeat}"
+    )
+    results: dict[str, Any] = {}
+    ctx = mp.get_context("spawn")
+    for backend in args.backends.split(","):
+        with (
+            database(backend, args.out, "library") as lib_url,
+            database(backend, args.out, "raw") as raw_url,
+        ):
+            imp = library_import(lib_url, folder)
+            maintain(backend, lib_url)
+            raw = raw_load(backend, raw_url, folder)
+            queue = ctx.Queue()
+            proc = ctx.Process(
+                target=_phase_entry, args=(queue, backend, lib_url, raw_url, args.repeat)
+            )
+            proc.start()
+            phase = queue.get()
+            proc.join()
+        results[backend] = {"import_s": imp, "raw_load_s": raw, **phase}
+        print(f"\n### {backend}\n")
+        print(
+            f"import with `crpm import`: {imp:.1f} s; raw load: {raw:.1f} s; ratio {imp / raw:.2f}x"
+        )
+        print(f"peak memory of the reporting process: {phase['peak_mb']:.0f} MB\n")
+        print("| report | crpm_core ms | hand SQL ms | ratio | equal |")
+        print("|---|---:|---:|---:|---|")
+        for row in phase["rows"]:
+            ratio = row["library_ms"] / row["sql_ms"] if row["sql_ms"] else float("nan")
+            print(
+                f"| {row['report']} | {row['library_ms']:.1f} | {row['sql_ms']:.1f} |"
+                f" {ratio:.2f}x | {'yes' if row['equal'] else 'NO'} |"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

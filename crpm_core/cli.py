@@ -1,0 +1,515 @@
+"""The ``crpm`` command line: CSV import and export, reports and demo data.
+
+Every command takes ``--db URL`` (before or after the command); without it ``crpm`` uses
+``$CRPM_DATABASE_URL``, else the SQLite file ``./crpm.db``, as ``crpm_core.connect()`` does::
+
+    crpm import customers customers.csv
+    crpm import purchases sales.csv --move-stock
+    crpm export purchases -            # "-" is standard output (standard input for import)
+    crpm report top-customers --start 2024-01-01 --end 2025-01-01 --format json
+    crpm demo
+
+Times: ``purchased_at`` in an imported file must carry a time zone (``2024-05-01T09:30:00Z``,
+``...+02:00``); a time without one is refused, not guessed. ``--start``/``--end`` of reports
+take a date or a date and time; without a zone they mean UTC. ``--start`` is inclusive,
+``--end`` exclusive.
+
+This module only parses arguments and formats results: the work is done by
+:mod:`crpm_core.transfer` and the ``CRPM`` handle. Expected errors (every
+``crpm_core.errors.CRPMError``, a missing file, an unreachable database) are printed as one
+line on standard error with exit status 1; usage errors exit with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import IO, Any
+
+import attrs
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
+
+import crpm_core
+from crpm_core import demo, errors, transfer
+from crpm_core.api import CRPM
+from crpm_core.domain import CustomerRanking, PeriodSales, ProductPerformance, SalesSummary
+from crpm_core.transfer import KINDS, Progress
+
+PROG = "crpm"
+REPORTS: dict[str, type[Any]] = {
+    "summary": SalesSummary,
+    "top-customers": CustomerRanking,
+    "products": ProductPerformance,
+    "over-time": PeriodSales,
+}
+FORMATS = ("table", "csv", "json")
+
+IMPORT_EPILOG = """\
+file formats (UTF-8; a header line first, its columns in any order):
+  customers  name,email,phone
+  products   sku,name,price,stock
+  purchases  customer_email,product_sku,quantity,unit_price,purchased_at
+
+Purchases name their customer by email (compared ignoring case) and their product by SKU.
+purchased_at is ISO 8601 and must carry a time zone: 2024-05-01T09:30:00Z or
+2024-05-01T11:30:00+02:00. A time without a zone is refused, never guessed.
+
+All or nothing: every row is checked before anything is written. The first bad row (a
+value the shop would refuse, an email or SKU already in the file or the database, an
+unknown customer or product) is reported with its line and column, and nothing is
+imported. Imported products get an "initial" stock movement equal to their stock.
+
+Stock, for purchases only:
+  --history-only  (the default) record the purchases as history, at the file's unit prices
+                  and times; stock and the stock ledger are not touched.
+  --move-stock    also sell them: each product's stock drops by the units in the file and
+                  the ledger gets one "sale" movement per product for the whole import. The
+                  file is refused if it sells more of a product than is in stock, or names
+                  an inactive customer or product.
+
+A leading ' that `crpm export` put before a cell (see crpm export --help) is removed.
+"""
+
+EXPORT_EPILOG = """\
+The files have the same headers as `crpm import` reads, so an export imports again.
+Purchases: only live ones (cancelled purchases are left out); times are ISO 8601 in UTC.
+
+Exports are meant for spreadsheets: a cell starting with = + - @, a tab or a carriage
+return (a formula to a spreadsheet) is written with a leading ' (OWASP's advice against
+CSV injection), and so is a cell starting with '. So a phone number +353 1 555 0101 is
+written '+353 1 555 0101. `crpm import` removes exactly that ', so the round trip is
+lossless. --raw writes the cells untouched, for programs.
+"""
+
+REPORT_EPILOG = """\
+Money is printed exactly (12.50); in JSON it is a string. --start and --end take a date
+(2024-05-01) or a date and time (2024-05-01T09:30, 2024-05-01T09:30+02:00); without a zone
+they are UTC. --start is inclusive, --end exclusive. Cancelled purchases never count.
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``crpm`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "import" and args.move_stock and args.kind != "purchases":
+        parser.error("--move-stock applies only to purchases")
+    try:
+        result: int = args.run(args)
+        return result
+    except errors.CRPMError as exc:
+        return _fail(_explain(exc, args))
+    except FileNotFoundError as exc:
+        return _fail(f"{exc.filename}: no such file")
+    except (IsADirectoryError, PermissionError) as exc:
+        return _fail(f"{exc.filename}: {exc.strerror}")
+    except (ArgumentError, NoSuchModuleError) as exc:
+        return _fail(f"not a usable database URL: {exc}")
+    except (OperationalError, InterfaceError) as exc:
+        return _fail(f"the database cannot be used: {_first_line(exc.orig or exc)}")
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; a running import was rolled back", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `crpm export ... - | head`
+        _silence_stdout()
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="CRPM for small shops: import, export, reports and demo data.",
+        epilog="Run `crpm COMMAND --help` for the details of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {crpm_core.__version__}")
+    parser.add_argument("--db", metavar="URL", default=None, help=_DB_HELP)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=_DB_HELP)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    raw = argparse.RawDescriptionHelpFormatter
+
+    imp = commands.add_parser(
+        "import",
+        parents=[common],
+        help="import customers, products or purchases from a CSV file",
+        description="Import a CSV file into the database, all or nothing.",
+        epilog=IMPORT_EPILOG,
+        formatter_class=raw,
+    )
+    imp.add_argument("kind", choices=KINDS)
+    imp.add_argument("file", metavar="FILE.csv", help="the file to read, - for standard input")
+    stock = imp.add_mutually_exclusive_group()
+    stock.add_argument(
+        "--history-only",
+        dest="move_stock",
+        action="store_false",
+        help="purchases: record history only; stock and ledger untouched (default)",
+    )
+    stock.add_argument(
+        "--move-stock",
+        dest="move_stock",
+        action="store_true",
+        help="purchases: also take the units from stock, with ledger movements",
+    )
+    imp.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    imp.set_defaults(run=_import, move_stock=False)
+
+    exp = commands.add_parser(
+        "export",
+        parents=[common],
+        help="export customers, products or purchases to a CSV file",
+        description="Write every customer, product or live purchase to a CSV file.",
+        epilog=EXPORT_EPILOG,
+        formatter_class=raw,
+    )
+    exp.add_argument("kind", choices=KINDS)
+    exp.add_argument("file", metavar="FILE.csv", help="the file to write, - for standard output")
+    exp.add_argument("--raw", action="store_true", help="no leading ' before formula-like cells")
+    exp.set_defaults(run=_export)
+
+    rep = commands.add_parser(
+        "report",
+        parents=[common],
+        help="sales reports as a table, CSV or JSON",
+        description="Sales reports.",
+        epilog=REPORT_EPILOG,
+        formatter_class=raw,
+    )
+    reports = rep.add_subparsers(dest="report", metavar="REPORT", required=True)
+    for name, helptext in (
+        ("summary", "revenue, units, purchases, buyers, stock on hand"),
+        ("top-customers", "customers by revenue, highest first"),
+        ("products", "every product, best seller first"),
+        ("over-time", "revenue and units per day, week or month (UTC)"),
+    ):
+        one = reports.add_parser(
+            name,
+            parents=[common],
+            help=helptext,
+            description=f"{helptext[0].upper()}{helptext[1:]}.",
+            epilog=REPORT_EPILOG,
+            formatter_class=raw,
+        )
+        one.add_argument("--start", type=_when, help="from this date or time (inclusive)")
+        one.add_argument("--end", type=_when, help="until this date or time (exclusive)")
+        if name == "top-customers":
+            one.add_argument("--limit", type=_positive, default=10, help="how many (10)")
+        if name == "products":
+            one.add_argument("--limit", type=_positive, default=None, help="only the first N")
+        if name == "over-time":
+            one.add_argument("--bucket", choices=("day", "week", "month"), default="day")
+        one.add_argument("--format", choices=FORMATS, default="table")
+    rep.set_defaults(run=_report)
+
+    dem = commands.add_parser(
+        "demo",
+        parents=[common],
+        help="fill an empty database with demo data",
+        description="Fill an empty database with demo customers, products and a year of sales.",
+    )
+    dem.add_argument("--force", action="store_true", help="add the demo data to a used database")
+    dem.add_argument("--customers", type=_positive, default=300)
+    dem.add_argument("--purchases", type=_positive, default=3000)
+    dem.add_argument("--seed", type=int, default=7)
+    dem.set_defaults(run=_demo)
+    return parser
+
+
+_DB_HELP = "database URL (default: $CRPM_DATABASE_URL, else sqlite:///crpm.db)"
+
+
+# Commands ---------------------------------------------------------------------------------
+
+
+def _import(args: argparse.Namespace) -> int:
+    bar = _bar(f"import {args.kind}") if not args.no_progress else None
+    source: str | IO[bytes] = sys.stdin.buffer if args.file == "-" else args.file
+    try:
+        with _connect(args) as crm:
+            done = transfer.import_csv(
+                crm, args.kind, source, move_stock=args.move_stock, progress=bar
+            )
+    finally:
+        if bar is not None:
+            bar.close()
+    what = f"imported {done.rows:,} {args.kind} from {_name(args.file, 'standard input')}"
+    if args.kind == "purchases":
+        what += " (stock moved)" if done.stock_moved else " (history only: stock untouched)"
+    print(what)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    target: str | IO[str] = sys.stdout if args.file == "-" else args.file
+    with _connect(args) as crm:
+        count = transfer.export_csv(crm, args.kind, target, guard_formulas=not args.raw)
+    if args.file == "-":
+        sys.stdout.flush()
+    where = _name(args.file, "standard output")
+    print(f"exported {count:,} {args.kind} to {where}", file=sys.stderr)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    with _connect(args) as crm:
+        result = run_report(crm, args.report, args)
+    write_report(sys.stdout, REPORTS[args.report], result, args.format)
+    return 0
+
+
+def run_report(crm: CRPM, name: str, args: argparse.Namespace) -> SalesSummary | list[Any]:
+    """Call the library's report ``name`` with the command's options."""
+    span = {"start": args.start, "end": args.end}
+    if name == "summary":
+        return crm.reports.sales_summary(**span)
+    if name == "top-customers":
+        return crm.reports.top_customers(limit=args.limit, **span)
+    if name == "products":
+        rows = crm.reports.product_performance(**span)
+        return rows if args.limit is None else rows[: args.limit]
+    return crm.reports.sales_over_time(bucket=args.bucket, **span)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    with _connect(args) as crm:
+        if not args.force and not demo.is_empty(crm):
+            return _fail(
+                "this database already has customers or products; demo data goes only into "
+                "an empty one (--force adds it anyway)"
+            )
+        bar = _bar("demo")
+        try:
+            made = demo.fill(
+                crm,
+                customers=args.customers,
+                purchases=args.purchases,
+                seed=args.seed,
+                progress=None if bar is None else bar.counter(),
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+    print(
+        f"added {made.customers:,} customers, {made.products:,} products and "
+        f"{made.purchases:,} purchases"
+    )
+    return 0
+
+
+# Report formatting ------------------------------------------------------------------------
+
+
+def write_report(out: IO[str], cls: type[Any], result: SalesSummary | list[Any], fmt: str) -> None:
+    """Print a report as an aligned table, CSV (one header line) or JSON.
+
+    The columns are the result class's fields. Money is exact text; in JSON money is a
+    string, times are ISO 8601, counts are numbers. A summary is one row (one JSON object).
+    """
+    columns = [f.name for f in attrs.fields(cls)]
+    rows = [result] if isinstance(result, SalesSummary) else list(result)
+    if fmt == "json":
+        data = [{c: _json_value(getattr(r, c)) for c in columns} for r in rows]
+        single = isinstance(result, SalesSummary)
+        out.write(json.dumps(data[0] if single else data, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow([transfer.guard(_csv_value(getattr(r, c))) for c in columns])
+    elif isinstance(result, SalesSummary):
+        cells = [[c.replace("_", " "), _table_value(getattr(result, c))] for c in columns]
+        out.write(_table(["figure", "value"], cells, right={1}))
+    else:
+        cells = [[_table_value(getattr(r, c)) for c in columns] for r in rows]
+        numeric = {i for i, f in enumerate(attrs.fields(cls)) if f.type in _NUMERIC}
+        out.write(_table([c.replace("_", " ") for c in columns], cells, right=numeric))
+        if not rows:
+            out.write("(nothing in this period)\n")
+
+
+_NUMERIC = {"int", "Decimal", int, Decimal}
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _csv_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _table_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    return str(value)
+
+
+def _table(header: list[str], rows: list[list[str]], *, right: set[int]) -> str:
+    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        padded = []
+        for i, cell in enumerate(cells):
+            gap = " " * (widths[i] - _width(cell))
+            padded.append(gap + cell if i in right else cell + gap)
+        return "  ".join(padded).rstrip() + "\n"
+
+    rule = "  ".join("-" * w for w in widths) + "\n"
+    return line(header) + rule + "".join(line(r) for r in rows)
+
+
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two, combining marks none."""
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+# Progress bar -----------------------------------------------------------------------------
+
+
+class ProgressBar:
+    """A one-line progress bar, redrawn at most every ``interval`` seconds, erased on close."""
+
+    def __init__(
+        self,
+        stream: IO[str],
+        label: str,
+        *,
+        width: int = 24,
+        interval: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream
+        self.label = label
+        self.width = width
+        self.interval = interval
+        self.clock = clock
+        self._last_draw = -float("inf")
+        self._shown = 0
+
+    def __call__(self, progress: Progress) -> None:
+        now = self.clock()
+        if now - self._last_draw < self.interval and progress.fraction != 1.0:
+            return
+        self._last_draw = now
+        self.draw(progress)
+
+    def draw(self, progress: Progress) -> None:
+        rows = f"{progress.rows:,} rows"
+        if progress.fraction is None:
+            text = f"{self.label}: {progress.phase} {rows}"
+        else:
+            done = round(self.width * progress.fraction)
+            bar = "#" * done + "." * (self.width - done)
+            text = f"{self.label}: {progress.phase:<8} [{bar}] {progress.fraction:4.0%} {rows}"
+        self.stream.write("\r" + text.ljust(self._shown))
+        self.stream.flush()
+        self._shown = len(text)
+
+    def counter(self) -> Callable[[int, int], None]:
+        """Adapt to a ``progress(done, total)`` callback, as ``demo.fill`` takes."""
+
+        def report(done: int, total: int) -> None:
+            self(Progress("writing", done, done / total if total else None))
+
+        return report
+
+    def close(self) -> None:
+        if self._shown:
+            self.stream.write("\r" + " " * self._shown + "\r")
+            self.stream.flush()
+            self._shown = 0
+
+
+def _bar(label: str) -> ProgressBar | None:
+    """A bar on standard error when it is a terminal."""
+    return ProgressBar(sys.stderr, label) if sys.stderr.isatty() else None
+
+
+# Helpers ----------------------------------------------------------------------------------
+
+
+def _connect(args: argparse.Namespace) -> CRPM:
+    return crpm_core.connect(args.db)
+
+
+def _when(text: str) -> datetime:
+    """An ISO date or date and time for --start/--end; UTC when it has no zone."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date or date and time like 2024-05-01 or 2024-05-01T09:30"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return number
+
+
+def _explain(exc: errors.CRPMError, args: argparse.Namespace) -> str:
+    if isinstance(exc, transfer.RowError) and args.command == "import":
+        message = f"{_name(args.file, 'standard input')}: {exc}; nothing was imported"
+        if isinstance(exc, transfer.StockShortage):
+            message += " (--history-only imports purchases without moving stock)"
+        return message
+    return str(exc)
+
+
+def _name(file: str, dash: str) -> str:
+    return dash if file == "-" else file
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 1
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

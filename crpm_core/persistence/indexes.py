@@ -1,0 +1,42 @@
+"""The covering indexes of the reports, shared by the table definitions and migration 0002.
+
+Every report reads only purchased_at, customer_id, product_id, quantity and total_minor of
+live (not cancelled) purchases. On PostgreSQL and SQLite the indexes are partial
+(``WHERE cancelled_at IS NULL``), so an aggregate is answered from the index alone; MariaDB has
+no partial indexes and gets cancelled_at as an index column instead.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Index, text
+
+LIVE = "cancelled_at IS NULL"
+
+SPECS: dict[str, tuple[list[str], str]] = {
+    "ix_purchases_live_sales": (
+        ["purchased_at", "cancelled_at", "customer_id", "product_id", "quantity", "total_minor"],
+        LIVE,
+    ),
+    "ix_purchases_live_by_customer": (
+        ["customer_id", "cancelled_at", "quantity", "total_minor"],
+        LIVE,
+    ),
+    "ix_purchases_live_by_product": (
+        ["product_id", "cancelled_at", "quantity", "total_minor"],
+        LIVE,
+    ),
+    "ix_purchases_cancelled": (["cancelled_at", "purchased_at"], "cancelled_at IS NOT NULL"),
+}
+
+
+def report_indexes() -> list[Index]:
+    """The indexes as ``Index`` objects for a ``Table`` definition."""
+    return [
+        Index(
+            name,
+            *cols,
+            postgresql_where=text(where),
+            sqlite_where=text(where),
+        )
+        for name, (cols, where) in SPECS.items()
+    ]
