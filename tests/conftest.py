@@ -18,6 +18,9 @@ from tests.helpers import wipe
 # NiceGUI's test fixtures, so they run in their own process: `pytest tests/browser`.
 collect_ignore = ["browser"]
 
+# NiceGUI's `user` fixture for the app's tests in tests/ui (pytest allows this only here).
+pytest_plugins = ["nicegui.testing.user_plugin"]
+
 settings.register_profile(
     "default",
     deadline=None,

@@ -25,7 +25,7 @@ SPECS: dict[str, tuple[list[str], str]] = {
         ["product_id", "cancelled_at", "quantity", "total_minor"],
         LIVE,
     ),
-    "ix_purchases_cancelled": (["cancelled_at", "purchased_at"], "cancelled_at IS NOT NULL"),
+    "ix_purchases_cancelled": (["purchased_at", "cancelled_at"], "cancelled_at IS NOT NULL"),
 }
 
 

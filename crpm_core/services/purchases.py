@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, Select, bindparam, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from crpm_core.domain import Page, Purchase, PurchaseLine
@@ -192,28 +192,28 @@ class Purchases:
     ) -> Page[PurchaseLine]:
         """One page of purchases, newest first; ``start`` inclusive, ``end`` exclusive."""
         off, lim = v.paging(offset, limit)
-        query = line_query()
+        conditions: list[ColumnElement[bool]] = []
         if customer_id is not None:
-            query = query.where(purchases.c.customer_id == v.record_id(customer_id, "customer_id"))
+            cid = v.record_id(customer_id, "customer_id")
+            conditions.append(purchases.c.customer_id == cid)
         if product_id is not None:
-            query = query.where(purchases.c.product_id == v.record_id(product_id, "product_id"))
+            conditions.append(purchases.c.product_id == v.record_id(product_id, "product_id"))
         lo = v.optional_timestamp(start, "start")
         hi = v.optional_timestamp(end, "end")
         if lo is not None:
-            query = query.where(purchases.c.purchased_at >= lo)
+            conditions.append(purchases.c.purchased_at >= lo)
         if hi is not None:
-            query = query.where(purchases.c.purchased_at < hi)
+            conditions.append(purchases.c.purchased_at < hi)
         if not v.flag(include_cancelled, "include_cancelled"):
-            query = query.where(purchases.c.cancelled_at.is_(None))
+            conditions.append(purchases.c.cancelled_at.is_(None))
+        # Every purchase has exactly one customer and product, so the count needs no join.
+        count = select(func.count()).select_from(purchases).where(*conditions)
+        page = line_query().where(*conditions).order_by(*NEWEST_FIRST).offset(off).limit(lim)
         with self._db.transaction(write=False) as conn:
-            return mappers.paged(
-                conn,
-                query,
-                order=NEWEST_FIRST,
-                offset=off,
-                limit=lim,
-                convert=mappers.purchase_line,
-            )
+            total = int(conn.execute(count).scalar_one())
+            rows = conn.execute(page).mappings()
+            items = tuple(mappers.purchase_line(r) for r in rows)
+        return Page(items=items, total=total, offset=off, limit=lim)
 
 
 def _get(conn: Connection, pid: int, *, for_update: bool = False) -> Purchase:

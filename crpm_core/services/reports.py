@@ -15,8 +15,10 @@ from sqlalchemy import Select, and_, desc, func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from crpm_core.domain import (
+    MOVEMENT_KINDS,
     Bucket,
     CustomerRanking,
+    MovementKind,
     Page,
     PeriodSales,
     ProductPerformance,
@@ -67,28 +69,46 @@ class Reports:
         self._db = db
 
     def sales_summary(
-        self, *, start: datetime | None = None, end: datetime | None = None
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        customer_id: int | None = None,
+        product_id: int | None = None,
     ) -> SalesSummary:
         """Revenue, units, purchases, buyers and average order value of live purchases in
-        ``[start, end)``; cancellations and restocked units in the range; stock on hand now."""
+        ``[start, end)``; cancellations and restocked units in the range; stock on hand now.
+
+        ``customer_id`` narrows the sales to one customer (their total spent is ``.revenue``),
+        ``product_id`` to one product (its stock figures too)."""
         lo, hi = _range(start, end)
         p = purchases.c
+        narrow: list[ColumnElement[bool]] = []
+        stock_narrow: list[ColumnElement[bool]] = []
+        if customer_id is not None:
+            narrow.append(p.customer_id == v.record_id(customer_id, "customer_id"))
+        if product_id is not None:
+            pid = v.record_id(product_id, "product_id")
+            narrow.append(p.product_id == pid)
+            stock_narrow.append(products.c.id == pid)
         sales = select(
             func.sum(p.total_minor).label("revenue"),
             func.sum(p.quantity).label("units"),
             func.count().label("purchases"),
             func.count(func.distinct(p.customer_id)).label("buyers"),
-        ).where(*_live(lo, hi))
+        ).where(*_live(lo, hi), *narrow)
         cancelled = select(func.count()).where(
-            p.cancelled_at.is_not(None), *_in_range(p.purchased_at, lo, hi)
+            p.cancelled_at.is_not(None), *_in_range(p.purchased_at, lo, hi), *narrow
         )
         stock = select(
             func.sum(products.c.stock).label("units"),
             func.sum(products.c.stock * products.c.price_minor).label("value"),
-        )
+        ).where(*stock_narrow)
         restocked = select(func.sum(stock_movements.c.change)).where(
             stock_movements.c.kind == "restock", *_in_range(stock_movements.c.at, lo, hi)
         )
+        if product_id is not None:
+            restocked = restocked.where(stock_movements.c.product_id == product_id)
         with self._db.transaction(write=False) as conn:
             s = conn.execute(sales).one()
             c = conn.execute(cancelled).scalar()
@@ -276,13 +296,18 @@ class Reports:
         end: datetime | None = None,
         offset: int = 0,
         limit: int = 100,
+        kind: MovementKind | None = None,
     ) -> Page[StockMovement]:
         """The stock ledger, newest first: every initial stock, restock, sale, cancel and
-        adjustment. A product's changes sum to its stock."""
+        adjustment (``kind`` keeps one of them). A product's changes sum to its stock."""
         off, lim = v.paging(offset, limit)
         lo, hi = _range(start, end)
         t = stock_movements
         query = select(t).where(*_in_range(t.c.at, lo, hi))
+        if kind is not None:
+            if kind not in MOVEMENT_KINDS:
+                raise ValidationError("kind", f"must be one of {', '.join(MOVEMENT_KINDS)}")
+            query = query.where(t.c.kind == kind)
         if product_id is not None:
             query = query.where(t.c.product_id == v.record_id(product_id, "product_id"))
         with self._db.transaction(write=False) as conn:

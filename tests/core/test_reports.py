@@ -205,3 +205,28 @@ def test_reports_equal_a_python_recomputation(
         assert sum((x.revenue for x in series), Decimal("0.00")) == s.revenue
         if lo < hi:
             assert series[0].period_start == floor_period(lo, bucket)  # type: ignore[arg-type]
+
+
+def test_summary_of_one_customer_or_product_and_ledger_by_kind(crm: CRPM) -> None:
+    ids = _shop(crm)
+    buy = crm.purchases.record
+    buy(customer_id=ids["José"], product_id=ids["Tea"], quantity=2)
+    buy(customer_id=ids["José"], product_id=ids["Mug"], quantity=1)
+    buy(customer_id=ids["山田"], product_id=ids["Mug"], quantity=3)
+    crm.products.restock(ids["Mug"], 4)
+    jose = crm.reports.sales_summary(customer_id=ids["José"])
+    assert (jose.revenue, jose.purchase_count, jose.buyer_count) == (Decimal("16.99"), 2, 1)
+    mug = crm.reports.sales_summary(product_id=ids["Mug"])
+    assert (mug.revenue, mug.units_sold, mug.stock_units, mug.restocked_units) == (
+        Decimal("39.96"),
+        4,
+        50,
+        4,
+    )
+    assert mug.stock_value == Decimal("499.50")
+    sales = crm.reports.stock_movements(kind="sale")
+    assert sales.total == 3 and {m.kind for m in sales.items} == {"sale"}
+    assert crm.reports.stock_movements(kind="restock", product_id=ids["Tea"]).total == 0
+    with pytest.raises(errors.ValidationError) as info:
+        crm.reports.stock_movements(kind="theft")  # type: ignore[arg-type]
+    assert info.value.field == "kind"

@@ -1,0 +1,386 @@
+"""Analytics: revenue, units and purchases over a date range; charts of revenue over time,
+top customers and best- and least-selling products; stock levels and stock updates; CSV."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from nicegui import ui
+
+from crpm_core import CRPM, Page, StockMovement
+from crpm_core.domain import Bucket, CustomerRanking, PeriodSales, ProductPerformance
+from crpm_ui import theme
+from crpm_ui.context import PageContext
+from crpm_ui.feedback import db, guarded
+from crpm_ui.formatting import csv_bytes, money, when
+from crpm_ui.modules.products import LOW_STOCK, movement_row
+from crpm_ui.registry import Module
+from crpm_ui.widgets import Query, ServerTable, tile
+
+__all__ = ["MAX_EXPORT_ROWS", "module"]
+
+TOP = 10
+MAX_EXPORT_ROWS = 50_000
+"""The stock-updates CSV holds at most this many movements (newest first)."""
+BUCKETS: dict[str, str] = {"day": "Day", "week": "Week", "month": "Month"}
+
+CUSTOMER_COLUMNS: list[dict[str, Any]] = [
+    {"name": "rank", "label": "#", "field": "rank", "align": "right"},
+    {"name": "name", "label": "Customer", "field": "name", "align": "left"},
+    {"name": "email", "label": "Email", "field": "email", "align": "left"},
+    {"name": "purchases", "label": "Purchases", "field": "purchases", "align": "right"},
+    {"name": "units", "label": "Units", "field": "units", "align": "right"},
+    {"name": "revenue", "label": "Revenue", "field": "revenue", "align": "right"},
+]
+STOCK_COLUMNS: list[dict[str, Any]] = [
+    {"name": "name", "label": "Product", "field": "name", "align": "left", "sortable": True},
+    {"name": "sku", "label": "SKU", "field": "sku", "align": "left", "sortable": True},
+    {"name": "stock", "label": "Stock", "field": "stock", "align": "right", "sortable": True},
+    {"name": "units", "label": "Units sold", "field": "units", "align": "right", "sortable": True},
+    {"name": "revenue", "label": "Revenue", "field": "revenue", "align": "right"},
+    {"name": "status", "label": "Status", "field": "status", "align": "left"},
+]
+MOVEMENT_COLUMNS: list[dict[str, Any]] = [
+    {"name": "at", "label": "When (UTC)", "field": "at", "align": "left"},
+    {"name": "product", "label": "Product", "field": "product", "align": "left"},
+    {"name": "kind", "label": "Kind", "field": "kind", "align": "left"},
+    {"name": "change", "label": "Change", "field": "change", "align": "right"},
+    {"name": "stock_after", "label": "Stock after", "field": "stock_after", "align": "right"},
+    {"name": "note", "label": "Note", "field": "note", "align": "left"},
+]
+
+
+def default_range(today: date | None = None) -> tuple[date, date]:
+    """The last 30 days, today included."""
+    last = today or datetime.now(UTC).date()
+    return last - timedelta(days=29), last
+
+
+def to_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """Whole UTC days ``first``..``last`` as ``[start, end)``."""
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+    return start, end
+
+
+def period_label(at: datetime, bucket: str) -> str:
+    if bucket == "month":
+        return at.strftime("%Y-%m")
+    return at.strftime("%Y-%m-%d")
+
+
+def over_time_options(series: list[PeriodSales], bucket: str) -> dict[str, Any]:
+    return {
+        "grid": {"left": 8, "right": 8, "top": 56, "bottom": 8, "containLabel": True},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": ["Revenue", "Units"], "top": 0},
+        "xAxis": {
+            "type": "category",
+            "data": [period_label(p.period_start, bucket) for p in series],
+        },
+        "yAxis": [{"type": "value", "name": "Revenue"}, {"type": "value", "name": "Units"}],
+        "series": [
+            {"type": "bar", "name": "Revenue", "data": [float(p.revenue) for p in series]},
+            {
+                "type": "line",
+                "name": "Units",
+                "yAxisIndex": 1,
+                "data": [p.units_sold for p in series],
+            },
+        ],
+    }
+
+
+def ranking_options(names: Sequence[str], values: Sequence[float], axis: str) -> dict[str, Any]:
+    """A horizontal bar chart, the first name on top."""
+    return {
+        "grid": {"left": 8, "right": 24, "top": 24, "bottom": 24, "containLabel": True},
+        "tooltip": {"trigger": "axis"},
+        "xAxis": {"type": "value"},
+        "yAxis": {
+            "type": "category",
+            "inverse": True,
+            "data": names,
+            "axisLabel": {"width": 120, "overflow": "truncate"},
+        },
+        "series": [{"type": "bar", "name": axis, "data": values}],
+    }
+
+
+def _customer_row(r: CustomerRanking) -> dict[str, Any]:
+    return {
+        "id": r.customer_id,
+        "rank": r.rank,
+        "name": r.name,
+        "email": r.email,
+        "purchases": r.purchase_count,
+        "units": r.units,
+        "revenue": money(r.revenue),
+    }
+
+
+def _stock_row(p: ProductPerformance) -> dict[str, Any]:
+    low = p.active and p.stock <= LOW_STOCK
+    return {
+        "id": p.product_id,
+        "name": p.name,
+        "sku": p.sku or "",
+        "stock": p.stock,
+        "units": p.units_sold,
+        "revenue": money(p.revenue),
+        "status": ("Low stock" if low else "Active") if p.active else "Inactive",
+    }
+
+
+class AnalyticsPage:
+    def __init__(self, ctx: PageContext) -> None:
+        self.ctx = ctx
+        self.crm: CRPM = ctx.crm
+        first, last = default_range()
+        self.first, self.last = first, last
+        self.bucket: Bucket = "day"
+        self.customers: list[CustomerRanking] = []
+        self.performance: list[ProductPerformance] = []
+        self.product_names: dict[int, str] = {}
+
+        with ui.row().classes("w-full items-start gap-3"):
+            self.from_input = ui.input("From", value=first.isoformat()).mark("range-from")
+            self.to_input = ui.input("To (inclusive)", value=last.isoformat()).mark("range-to")
+            for field in (self.from_input, self.to_input):
+                field.props("outlined dense type=date stack-label debounce=400").classes("w-44")
+                field.without_auto_validation().on_value_change(self._on_range)
+            ui.toggle(BUCKETS, value="day", on_change=self._on_bucket).props(
+                'aria-label="Group by"'
+            ).mark("bucket")
+
+        with ui.row().classes("w-full gap-3"):
+            self.revenue = tile("Revenue", "0.00", "payments", marker="a-revenue")
+            self.units = tile("Units sold", "0", "shopping_bag", marker="a-units")
+            self.purchases = tile("Purchases", "0", "receipt_long", marker="a-purchases")
+            self.average = tile("Average order", "0.00", "functions", marker="a-average")
+
+        with ui.card().classes("w-full min-w-0").props("flat bordered"):
+            self._heading("Revenue over time (UTC)")
+            self.over_time = theme.chart(
+                ctx, over_time_options([], "day"), label="Revenue and units over time"
+            ).mark("chart-over-time")
+        with ui.element("div").classes("grid gap-4 w-full grid-cols-1 lg:grid-cols-3"):
+            specs = (
+                ("Top customers by revenue", "chart-top-customers"),
+                ("Best-selling products (units)", "chart-best"),
+                ("Least-selling products (units)", "chart-least"),
+            )
+            charts = []
+            for heading, marker in specs:
+                with ui.card().classes("w-full min-w-0").props("flat bordered"):
+                    self._heading(heading)
+                    charts.append(
+                        theme.chart(ctx, ranking_options([], [], "Units"), label=heading).mark(
+                            marker
+                        )
+                    )
+            self.top_chart, self.best_chart, self.least_chart = charts
+
+        with ui.card().classes("w-full min-w-0").props("flat bordered"):
+            self._table_heading("Top customers", self.download_customers, "csv-customers")
+            self.customer_table = (
+                ui.table(columns=CUSTOMER_COLUMNS, rows=[], pagination=10)
+                .classes("crpm-table")
+                .mark("top-customers-table")
+            )
+            self.customer_table.props(
+                'flat dense aria-label="Top customers" no-data-label="No sales"'
+            )
+        with ui.card().classes("w-full min-w-0").props("flat bordered"):
+            self._table_heading("Stock levels", self.download_stock, "csv-stock")
+            self.stock_table = (
+                ui.table(
+                    columns=STOCK_COLUMNS,
+                    rows=[],
+                    pagination={"rowsPerPage": 10, "sortBy": "stock", "descending": False},
+                )
+                .classes("crpm-table")
+                .mark("stock-table")
+            )
+            self.stock_table.props(
+                'flat dense aria-label="Stock levels" no-data-label="No products"'
+            )
+        with ui.card().classes("w-full min-w-0").props("flat bordered"):
+            self._table_heading("Stock updates", self.download_movements, "csv-movements")
+            self.movement_table: ServerTable[StockMovement] = ServerTable(
+                columns=MOVEMENT_COLUMNS,
+                fetch=self._fetch_movements,
+                to_row=self._movement_row,
+                marker="movements-table",
+                label="Stock updates",
+            )
+            self.movement_table.table.props("dense")
+
+    @staticmethod
+    def _heading(text: str) -> None:
+        ui.label(text).classes("text-h6").props('role="heading" aria-level="2"')
+
+    def _table_heading(self, text: str, download: Any, marker: str) -> None:
+        with ui.row().classes("w-full items-center justify-between gap-2"):
+            self._heading(text)
+            ui.button("CSV", icon="download", on_click=download).props(
+                f'outline dense aria-label="Download {text.lower()} as CSV"'
+            ).mark(marker)
+
+    # -- data --------------------------------------------------------------------------------
+
+    def range(self) -> tuple[datetime, datetime]:
+        return to_range(self.first, self.last)
+
+    @guarded
+    async def _on_range(self) -> None:
+        fields = ((self.from_input, "first"), (self.to_input, "last"))
+        parsed: dict[str, date] = {}
+        for field, key in fields:
+            field.error = None
+            try:
+                parsed[key] = date.fromisoformat(str(field.value or "").strip())
+            except ValueError:
+                field.error = "Use a date like 2025-01-31"
+                return
+        if parsed["last"] < parsed["first"]:
+            self.to_input.error = "Must not be before the start"
+            return
+        self.first, self.last = parsed["first"], parsed["last"]
+        await self.refresh()
+
+    @guarded
+    async def _on_bucket(self, e: Any) -> None:
+        if e.value in BUCKETS:
+            self.bucket = e.value
+            await self.refresh(only_over_time=True)
+
+    async def refresh(self, *, only_over_time: bool = False) -> None:
+        start, end = self.range()
+        crm = self.crm
+        if only_over_time:
+            series = await db(crm.reports.sales_over_time, bucket=self.bucket, start=start, end=end)
+            theme.set_chart_data(self.ctx, self.over_time, over_time_options(series, self.bucket))
+            return
+        summary, series, customers, performance = await asyncio.gather(
+            db(crm.reports.sales_summary, start=start, end=end),
+            db(crm.reports.sales_over_time, bucket=self.bucket, start=start, end=end),
+            db(crm.reports.top_customers, limit=TOP, start=start, end=end),
+            db(crm.reports.product_performance, start=start, end=end),
+        )
+        self.customers, self.performance = customers, performance
+        self.product_names = {p.product_id: p.name for p in performance}
+        self.revenue.text = money(summary.revenue)
+        self.units.text = f"{summary.units_sold:,}"
+        self.purchases.text = f"{summary.purchase_count:,}"
+        self.average.text = money(summary.average_order_value)
+        theme.set_chart_data(self.ctx, self.over_time, over_time_options(series, self.bucket))
+        theme.set_chart_data(
+            self.ctx,
+            self.top_chart,
+            ranking_options(
+                [c.name for c in customers], [float(c.revenue) for c in customers], "Revenue"
+            ),
+        )
+        best = performance[:TOP]
+        least = list(reversed(performance[-TOP:]))
+        theme.set_chart_data(
+            self.ctx,
+            self.best_chart,
+            ranking_options([p.name for p in best], [p.units_sold for p in best], "Units"),
+        )
+        theme.set_chart_data(
+            self.ctx,
+            self.least_chart,
+            ranking_options([p.name for p in least], [p.units_sold for p in least], "Units"),
+        )
+        self.customer_table.rows = [_customer_row(c) for c in customers]
+        self.stock_table.rows = [_stock_row(p) for p in performance]
+        await self.movement_table.load(page=1)
+
+    def _fetch_movements(self, q: Query) -> Page[StockMovement]:
+        start, end = self.range()
+        return self.crm.reports.stock_movements(
+            start=start, end=end, offset=q.offset, limit=q.limit
+        )
+
+    def _movement_row(self, m: StockMovement) -> dict[str, Any]:
+        row = movement_row(m)
+        row["product"] = self.product_names.get(m.product_id, f"#{m.product_id}")
+        return row
+
+    # -- CSV ---------------------------------------------------------------------------------
+
+    def _file_name(self, what: str) -> str:
+        return f"crpm-{what}-{self.first.isoformat()}-to-{self.last.isoformat()}.csv"
+
+    @guarded
+    async def download_customers(self) -> None:
+        data = csv_bytes(
+            ["rank", "name", "email", "purchases", "units", "revenue"],
+            (
+                [c.rank, c.name, c.email, c.purchase_count, c.units, c.revenue]
+                for c in self.customers
+            ),
+        )
+        ui.download.content(data, self._file_name("top-customers"), "text/csv")
+
+    @guarded
+    async def download_stock(self) -> None:
+        data = csv_bytes(
+            ["sku", "name", "stock", "units_sold", "revenue", "active"],
+            (
+                [p.sku, p.name, p.stock, p.units_sold, p.revenue, p.active]
+                for p in sorted(self.performance, key=lambda p: (p.stock, p.name))
+            ),
+        )
+        ui.download.content(data, self._file_name("stock-levels"), "text/csv")
+
+    @guarded
+    async def download_movements(self) -> None:
+        start, end = self.range()
+        names = dict(self.product_names)
+
+        def collect() -> tuple[bytes, int, int]:
+            rows: list[list[object]] = []
+            total = 0
+            while len(rows) < MAX_EXPORT_ROWS:
+                page = self.crm.reports.stock_movements(
+                    start=start, end=end, offset=len(rows), limit=1000
+                )
+                total = page.total
+                rows.extend(
+                    [
+                        when(m.at),
+                        names.get(m.product_id, f"#{m.product_id}"),
+                        m.kind,
+                        m.change,
+                        m.stock_after,
+                        m.note,
+                    ]
+                    for m in page
+                )
+                if not page.has_next:
+                    break
+            header = ["at_utc", "product", "kind", "change", "stock_after", "note"]
+            return csv_bytes(header, rows[:MAX_EXPORT_ROWS]), min(len(rows), MAX_EXPORT_ROWS), total
+
+        data, written, total = await db(collect)
+        ui.download.content(data, self._file_name("stock-updates"), "text/csv")
+        if written < total:
+            ui.notify(
+                f"The file holds the newest {written:,} of {total:,} stock updates; "
+                "choose a shorter range for the rest.",
+                type="info",
+            )
+
+
+async def build(ctx: PageContext) -> None:
+    page = AnalyticsPage(ctx)
+    await page.refresh()
+
+
+module = Module(title="Analytics", icon="insights", route="/analytics", build=build, order=40)

@@ -1,0 +1,128 @@
+"""Dashboard: the shop at a glance (last 30 days) and what needs attention."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from nicegui import ui
+
+from crpm_core import CRPM
+from crpm_ui import theme
+from crpm_ui.context import PageContext
+from crpm_ui.feedback import db
+from crpm_ui.formatting import date, money, when
+from crpm_ui.modules.products import LOW_STOCK
+from crpm_ui.registry import Module
+from crpm_ui.widgets import tile
+
+__all__ = ["DAYS", "module", "window"]
+
+DAYS = 30
+RECENT = 8
+
+
+def window(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The last ``DAYS`` UTC days including today: ``[start, end)``."""
+    today = (now or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=DAYS - 1), today + timedelta(days=1)
+
+
+def revenue_options(days: list[str], revenue: list[float]) -> dict[str, Any]:
+    return {
+        "grid": {"left": 56, "right": 16, "top": 24, "bottom": 32},
+        "tooltip": {"trigger": "axis"},
+        "xAxis": {"type": "category", "data": days},
+        "yAxis": {"type": "value", "name": "Revenue"},
+        "series": [{"type": "line", "name": "Revenue", "data": revenue, "smooth": True}],
+    }
+
+
+async def build(ctx: PageContext) -> None:
+    crm: CRPM = ctx.crm
+    start, end = window()
+    summary, trend, customers, products, low, recent = await asyncio.gather(
+        db(crm.reports.sales_summary, start=start, end=end),
+        db(crm.reports.sales_over_time, bucket="day", start=start, end=end),
+        db(crm.customers.list, limit=1),
+        db(crm.products.list, limit=1),
+        db(
+            crm.products.list,
+            active=True,
+            low_stock=LOW_STOCK,
+            order_by="stock",
+            limit=RECENT,
+        ),
+        db(crm.purchases.list, start=start, limit=RECENT),  # a window keeps the count cheap
+    )
+    with ui.row().classes("w-full gap-3"):
+        tiles = [
+            (f"Revenue, last {DAYS} days", money(summary.revenue), "payments", "tile-revenue"),
+            (
+                f"Units sold, last {DAYS} days",
+                f"{summary.units_sold:,}",
+                "shopping_bag",
+                "tile-units",
+            ),
+            ("Customers", f"{customers.total:,}", "people", "tile-customers"),
+            ("Products", f"{products.total:,}", "inventory_2", "tile-products"),
+            (f"Low on stock (≤ {LOW_STOCK})", f"{low.total:,}", "warning", "tile-low-stock"),
+        ]
+        for label, value, icon, marker in tiles:
+            tile(label, value, icon, marker=marker)
+
+    with ui.card().classes("w-full").props("flat bordered"):
+        ui.label(f"Revenue per day, last {DAYS} days (UTC)").classes("text-h6").props(
+            'role="heading" aria-level="2"'
+        )
+        theme.chart(
+            ctx,
+            revenue_options(
+                [date(p.period_start)[5:] for p in trend], [float(p.revenue) for p in trend]
+            ),
+            label=f"Revenue per day over the last {DAYS} days",
+        ).mark("revenue-trend")
+
+    with ui.element("div").classes("grid gap-4 w-full grid-cols-1 lg:grid-cols-2"):
+        with ui.card().classes("w-full min-w-0").props("flat bordered"):
+            ui.label("Recent purchases").classes("text-h6").props('role="heading" aria-level="2"')
+            ui.table(
+                columns=[
+                    {"name": "at", "label": "Date (UTC)", "field": "at", "align": "left"},
+                    {"name": "customer", "label": "Customer", "field": "customer", "align": "left"},
+                    {"name": "product", "label": "Product", "field": "product", "align": "left"},
+                    {"name": "total", "label": "Total", "field": "total", "align": "right"},
+                ],
+                rows=[
+                    {
+                        "id": line.purchase_id,
+                        "at": when(line.purchased_at),
+                        "customer": line.customer_name,
+                        "product": line.product_name,
+                        "total": money(line.total) + (" (cancelled)" if line.cancelled else ""),
+                    }
+                    for line in recent
+                ],
+            ).classes("crpm-table").props(
+                'flat dense no-data-label="No purchases yet" aria-label="Recent purchases"'
+            ).mark("recent-purchases")
+            ui.link("All purchases", "/purchases")
+        with ui.card().classes("w-full min-w-0").props("flat bordered"):
+            ui.label("Low on stock").classes("text-h6").props('role="heading" aria-level="2"')
+            ui.table(
+                columns=[
+                    {"name": "name", "label": "Product", "field": "name", "align": "left"},
+                    {"name": "sku", "label": "SKU", "field": "sku", "align": "left"},
+                    {"name": "stock", "label": "Stock", "field": "stock", "align": "right"},
+                ],
+                rows=[
+                    {"id": p.id, "name": p.name, "sku": p.sku or "", "stock": p.stock} for p in low
+                ],
+            ).classes("crpm-table").props(
+                'flat dense no-data-label="Every product is well stocked" aria-label="Low on stock"'
+            ).mark("low-stock")
+            ui.link("All products", "/products")
+
+
+module = Module(title="Dashboard", icon="dashboard", route="/", build=build, order=0)

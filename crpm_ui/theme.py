@@ -1,0 +1,176 @@
+"""The shared frame of every page (header, navigation drawer, dark-mode switch, page title)
+and the look of charts in light and dark mode."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from nicegui import app, ui
+
+from crpm_ui.context import PageContext
+from crpm_ui.registry import PageModule
+
+__all__ = ["chart", "frame"]
+
+APP_NAME = "CRPM"
+
+# Colours chosen for WCAG 2.1 AA: white text on every filled colour has at least 4.5:1,
+# and in dark mode the primary turns light so that links and flat buttons keep 4.5:1.
+COLORS = {
+    "primary": "#1565c0",
+    "secondary": "#455a64",
+    "accent": "#6a1b9a",
+    "positive": "#1b5e20",
+    "negative": "#b71c1c",
+    "info": "#01579b",
+    "warning": "#8a4b00",
+}
+
+CSS = """
+:root { --crpm-muted: #545454; --crpm-header: #0d3c7a; }
+body.body--dark { --q-primary: #90caf9; --crpm-muted: #bdbdbd; color-scheme: dark; }
+body.body--dark .q-btn.bg-primary, body.body--dark .q-badge.bg-primary { color: #000 !important; }
+.crpm-header { background: var(--crpm-header) !important; color: #fff; }
+.crpm-muted { color: var(--crpm-muted); }
+.crpm-page { width: 100%; max-width: 1400px; min-width: 0; margin: 0 auto; }
+.crpm-page > * { min-width: 0; max-width: 100%; }
+.crpm-nav a { color: inherit; text-decoration: none; }
+.crpm-nav a[aria-current="page"] { font-weight: 700; background: rgba(21, 101, 192, 0.12); }
+body.body--dark .crpm-nav a[aria-current="page"] { background: rgba(144, 202, 249, 0.16); }
+.crpm-table { width: 100%; max-width: 100%; }
+.crpm-table .q-table__middle { overflow-x: auto; }
+.crpm-chart { width: 100%; min-width: 0; height: 320px; }
+.crpm-tile { min-width: 150px; flex: 1 1 150px; }
+.q-field__bottom, .q-field__messages div { overflow-wrap: anywhere; }
+"""
+
+_DARK_KEY = "crpm_dark"
+
+
+def _stored_dark() -> bool:
+    try:
+        return bool(app.storage.user.get(_DARK_KEY, False))
+    except RuntimeError:  # no storage secret configured (a bare ui.run)
+        return False
+
+
+def _store_dark(dark: bool) -> None:
+    with suppress(RuntimeError):
+        app.storage.user[_DARK_KEY] = dark
+
+
+@contextmanager
+def frame(ctx: PageContext, modules: Sequence[PageModule]) -> Iterator[None]:
+    """Draw the header, the drawer (from the module registry) and the title around a page."""
+    title = ctx.module.title
+    ui.page_title(f"{title} · {APP_NAME}")
+    ui.colors(**COLORS)
+    ui.add_css(CSS)
+    ctx.dark = _stored_dark()
+    dark_mode = ui.dark_mode(ctx.dark)
+
+    with ui.left_drawer(bordered=True).props("width=220").classes("crpm-nav") as drawer:
+        drawer.props('aria-label="Main navigation"')
+        with ui.element("nav").props('aria-label="Pages"').classes("w-full"):
+            for module in modules:
+                with (
+                    ui.link(target=module.route)
+                    .classes("flex items-center gap-3 px-4 py-3 rounded w-full")
+                    .mark(nav_marker(module.route)) as link
+                ):
+                    ui.icon(module.icon).props('aria-hidden="true"')
+                    ui.label(module.title)
+                if module.route == ctx.module.route:
+                    link.props('aria-current="page"')
+
+    with ui.header(elevated=True).classes("crpm-header items-center gap-2 px-2 py-1"):
+        ui.button(icon="menu", on_click=drawer.toggle).props(
+            'flat round color=white aria-label="Show or hide the navigation"'
+        ).mark("menu")
+        ui.label(APP_NAME).classes("text-h6 font-bold")
+        ui.space()
+
+        def switch_theme(dark: bool) -> None:
+            dark_mode.set_value(dark)
+            _store_dark(dark)
+            ctx.set_dark(dark)
+
+        ui.switch(
+            "Dark mode", value=ctx.dark, on_change=lambda e: switch_theme(bool(e.value))
+        ).props("color=white keep-color dark").classes("text-white").mark("dark-mode")
+
+    with ui.column().classes("crpm-page gap-4 p-3 sm:p-4"):
+        ui.label(title).classes("text-h5 font-medium").props('role="heading" aria-level="1"').mark(
+            "page-title"
+        )
+        yield
+
+
+def nav_marker(route: str) -> str:
+    """The test marker of a navigation link: ``nav-home``, ``nav-customers``, ..."""
+    return "nav-" + (route.strip("/").replace("/", "-") or "home")
+
+
+def _text_color(dark: bool) -> str:
+    return "#e0e0e0" if dark else "#333333"
+
+
+def _styled(options: dict[str, Any], dark: bool) -> dict[str, Any]:
+    """Chart options with text and axis colours readable on the current background.
+
+    Tooltips render as canvas text (``richText``), so a name is never parsed as HTML.
+    """
+    styled = copy.deepcopy(options)
+    text = _text_color(dark)
+    grid = "#555555" if dark else "#dddddd"
+    styled["backgroundColor"] = "transparent"
+    styled["textStyle"] = {**styled.get("textStyle", {}), "color": text}
+    styled.setdefault("aria", {"enabled": True})
+    tooltip = styled.setdefault("tooltip", {})
+    tooltip["renderMode"] = "richText"
+    for key in ("legend", "title"):
+        if key in styled:
+            part = styled[key]
+            style = "textStyle"
+            part[style] = {**part.get(style, {}), "color": text}
+    for axis_key in ("xAxis", "yAxis"):
+        axes = styled.get(axis_key)
+        if axes is None:
+            continue
+        for axis in axes if isinstance(axes, list) else [axes]:
+            axis["axisLabel"] = {**axis.get("axisLabel", {}), "color": text}
+            axis["axisLine"] = {"lineStyle": {"color": text}}
+            axis["nameTextStyle"] = {"color": text}
+            axis["splitLine"] = {**axis.get("splitLine", {}), "lineStyle": {"color": grid}}
+    return styled
+
+
+def chart(ctx: PageContext, options: dict[str, Any], *, label: str) -> ui.echart:
+    """An ECharts chart that follows the page's light or dark mode; ``label`` names it for
+    screen readers (ECharts adds a description of the data)."""
+    base = copy.deepcopy(options)
+    element = ui.echart(_styled(base, ctx.dark)).classes("crpm-chart")
+    element.props["role"] = "img"
+    element.props["aria-label"] = label
+    element._crpm_base_options = base  # type: ignore[attr-defined]
+
+    def restyle(dark: bool) -> None:
+        if element.is_deleted:
+            return
+        element.options.clear()
+        element.options.update(_styled(element._crpm_base_options, dark))  # type: ignore[attr-defined]
+        element.update()
+
+    ctx.on_theme_change(restyle)
+    return element
+
+
+def set_chart_data(ctx: PageContext, element: ui.echart, options: dict[str, Any]) -> None:
+    """Replace the options of a chart made by :func:`chart` (new data, same look)."""
+    element._crpm_base_options = copy.deepcopy(options)  # type: ignore[attr-defined]
+    element.options.clear()
+    element.options.update(_styled(options, ctx.dark))
+    element.update()

@@ -1,0 +1,119 @@
+"""The browser suite: the real app in a subprocess, driven by Debian's Chromium.
+
+Run it on its own: ``pytest tests/browser`` (needs ``apt-get install chromium chromium-driver``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+import crpm_core
+from crpm_core import CRPM
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited early with code {proc.returncode}")
+        with socket.socket() as s:
+            s.settimeout(0.2)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"the app did not answer on port {port} within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail(
+            "Chromium is missing: install Debian's browser with "
+            "`apt-get install -y chromium chromium-driver` (never `playwright install`).",
+            pytrace=False,
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def app_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("app") / "shop.db"
+
+
+@pytest.fixture(scope="session")
+def base_url(app_db: Path) -> Iterator[str]:
+    """The app, started as a user would: ``python -m crpm_ui.main --db ... --port ...``."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env.pop("DISPLAY", None)
+    log = (app_db.parent / "app.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crpm_ui.main", "--db", f"sqlite:///{app_db}", "--port", str(port)],
+        cwd=app_db.parent,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for_port(port, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        output = (app_db.parent / "app.log").read_text(errors="replace")
+        assert "Traceback" not in output, output
+
+
+@pytest.fixture(scope="session")
+def shop(app_db: Path, base_url: str) -> Iterator[CRPM]:
+    """A second handle on the app's database, to arrange data and check results."""
+    handle = crpm_core.connect(f"sqlite:///{app_db}")
+    yield handle
+    handle.close()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, chromium: str) -> Iterator[Browser]:
+    b = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    yield b
+    b.close()

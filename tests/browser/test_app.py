@@ -1,0 +1,155 @@
+"""The app in a real browser: a first sale end to end, hostile names stay text, every page
+fits a phone in light and dark mode, and screenshots for the docs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
+
+from crpm_core import CRPM
+from tests.browser.conftest import SCREENSHOTS
+
+pytestmark = pytest.mark.browser
+
+ROUTES = {
+    "/": "dashboard",
+    "/customers": "customers",
+    "/products": "products",
+    "/purchases": "purchases",
+    "/analytics": "analytics",
+}
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+def open_page(page: Page, base_url: str, route: str) -> None:
+    page.goto(base_url + route)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.wait_for_timeout(300)  # let charts and tables settle
+
+
+def tile(page: Page, name: str) -> str:
+    return page.locator(f"[data-tile={name}]").inner_text()
+
+
+def test_a_first_sale_end_to_end(desktop: BrowserContext, base_url: str, shop: CRPM) -> None:
+    page = desktop.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    open_page(page, base_url, "/analytics")
+    revenue_before = tile(page, "a-revenue")
+
+    open_page(page, base_url, "/customers")
+    page.get_by_role("button", name="Add customer").click()
+    page.get_by_label("Name", exact=True).fill("Ada Lovelace")
+    page.get_by_label("Email", exact=True).fill("ada@example.org")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Added customer Ada Lovelace")).to_be_visible()
+    expect(page.get_by_role("button", name="Open Ada Lovelace")).to_be_visible()
+
+    open_page(page, base_url, "/products")
+    page.get_by_role("button", name="Add product").click()
+    page.get_by_label("Name", exact=True).fill("Browser tea")
+    page.get_by_label("Price", exact=True).fill("4.20")
+    page.get_by_label("Opening stock").fill("10")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Added product Browser tea (10 in stock)")).to_be_visible()
+
+    open_page(page, base_url, "/purchases")
+    page.get_by_label("Customer (type to search)").click()
+    page.keyboard.type("ada@")
+    page.get_by_role("option", name="Ada Lovelace · ada@example.org").click()
+    page.get_by_label("Product (type to search)").click()
+    page.keyboard.type("Browser")
+    page.get_by_role("option", name="Browser tea · 4.20 · 10 in stock").click()
+    page.get_by_label("Quantity").fill("3")
+    expect(page.get_by_text("Total: 12.60")).to_be_visible()
+    page.get_by_role("button", name="Record purchase").click()
+    expect(page.get_by_text("Sold 3 × Browser tea to Ada Lovelace: 12.60")).to_be_visible()
+
+    open_page(page, base_url, "/products")
+    row = page.get_by_role("row").filter(has_text="Browser tea")
+    expect(row).to_contain_text("7")
+    [tea] = [p for p in shop.products.list(search="Browser tea")]
+    assert tea.stock == 7
+
+    open_page(page, base_url, "/analytics")
+    assert tile(page, "a-revenue") != revenue_before
+    summary = shop.reports.sales_summary()
+    assert summary.revenue >= 12.60 and errors == []
+
+
+def test_a_hostile_name_is_shown_as_text_and_never_runs(
+    desktop: BrowserContext, base_url: str, shop: CRPM
+) -> None:
+    mallory = shop.customers.add(name=HOSTILE, email="mallory@example.org")
+    gadget = shop.products.add(name=HOSTILE, price="1.00", stock=5)
+    shop.purchases.record(customer_id=mallory.id, product_id=gadget.id, quantity=1)
+    page = desktop.new_page()
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    for route in ROUTES:
+        open_page(page, base_url, route)
+        if route in ("/customers", "/products"):
+            page.get_by_label("Search").first.fill("<img")
+            expect(page.get_by_role("button", name=f"Open {HOSTILE}")).to_be_visible()
+        assert page.locator("img[src=x]").count() == 0, route
+        assert page.evaluate("document.querySelectorAll('img[onerror]').length") == 0
+    open_page(page, base_url, "/customers")
+    page.get_by_label("Search").first.fill("mallory@")
+    page.get_by_role("button", name=f"Open {HOSTILE}").click()
+    expect(page.get_by_role("dialog").get_by_text(HOSTILE).first).to_be_visible()
+    page.wait_for_timeout(300)
+    assert page.locator("img[src=x]").count() == 0
+    assert dialogs == []
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_every_page_fits_a_phone(browser: Browser, base_url: str, dark: bool) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        open_page(page, base_url, "/")
+        if dark:
+            page.get_by_role("switch", name="Dark mode").click()
+            expect(page.locator("body.body--dark")).to_have_count(1)
+        for route, name in ROUTES.items():
+            open_page(page, base_url, route)
+            assert page.evaluate("document.documentElement.lang").startswith("en")
+            assert (page.locator("body.body--dark").count() == 1) is dark, route
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{route} is {width} px wide in {'dark' if dark else 'light'}"
+            drawer_open = page.locator(".q-drawer--left:not(.q-layout--prevent-focus)")
+            assert drawer_open.count() == 0 or not drawer_open.first.is_visible()
+            mode = "dark" if dark else "light"
+            page.screenshot(path=str(SCREENSHOTS / f"phone-{mode}-{name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_desktop_screenshots(desktop: BrowserContext, base_url: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = desktop.new_page()
+    for route, name in ROUTES.items():
+        open_page(page, base_url, route)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+        page.screenshot(path=str(SCREENSHOTS / f"desktop-{name}.png"), full_page=True)
+    assert len(list(SCREENSHOTS.glob("desktop-*.png"))) == len(ROUTES)

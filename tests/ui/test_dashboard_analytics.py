@@ -1,0 +1,115 @@
+"""The Dashboard's tiles, chart and lists; Analytics' range, buckets, charts and CSV files."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+from nicegui.testing import User
+
+from crpm_core import CRPM
+from crpm_ui.modules.products import LOW_STOCK
+from tests.ui.helpers import element, table, until
+
+
+def sample_shop(shop: CRPM) -> None:
+    """Two buyers, three products (one low on stock), four sales, one of them cancelled."""
+    now = datetime.now(UTC)
+    ada = shop.customers.add(name="Ada", email="ada@example.org")
+    bob = shop.customers.add(name="=HYPERLINK(1)", email="bob@example.org")
+    tea = shop.products.add(name="Tea", price="2.50", stock=50, sku="TEA")
+    cup = shop.products.add(name="@Cup", price="10.00", stock=LOW_STOCK + 2, sku="CUP")
+    shop.products.add(name="Spoon", price="1.00", stock=40, sku="SPN")
+    shop.purchases.record(customer_id=ada.id, product_id=tea.id, quantity=4)  # 10.00
+    shop.purchases.record(customer_id=bob.id, product_id=cup.id, quantity=2)  # 20.00
+    old = now - timedelta(days=200)
+    shop.purchases.record(customer_id=ada.id, product_id=tea.id, quantity=1, purchased_at=old)
+    gone = shop.purchases.record(customer_id=ada.id, product_id=tea.id, quantity=10)
+    shop.purchases.cancel(gone.id)
+
+
+async def test_dashboard_tiles_and_lists(app_user: User, shop: CRPM) -> None:
+    sample_shop(shop)
+    await app_user.open("/")
+    assert element(app_user, "tile-revenue").text == "30.00"  # last 30 days, live sales only
+    assert element(app_user, "tile-units").text == "6"
+    assert element(app_user, "tile-customers").text == "2"
+    assert element(app_user, "tile-products").text == "3"
+    assert element(app_user, "tile-low-stock").text == "1"  # the cup, at LOW_STOCK
+    low = table(app_user, "low-stock")
+    assert [r["name"] for r in low.rows] == ["@Cup"]
+    recent = table(app_user, "recent-purchases")
+    assert len(recent.rows) == 3  # the sale of 200 days ago is not recent
+    assert recent.rows[0]["total"] == "25.00 (cancelled)"
+    trend = element(app_user, "revenue-trend")
+    revenue = trend.options["series"][0]["data"]
+    assert len(revenue) == 30 and revenue[-1] == 30.0 and sum(revenue) == 30.0
+
+
+async def test_an_empty_shop_has_a_calm_dashboard(app_user: User, shop: CRPM) -> None:
+    await app_user.open("/")
+    assert element(app_user, "tile-revenue").text == "0.00"
+    assert table(app_user, "recent-purchases").rows == []
+
+
+async def test_analytics_defaults_to_the_last_30_days(app_user: User, shop: CRPM) -> None:
+    sample_shop(shop)
+    await app_user.open("/analytics")
+    assert element(app_user, "a-revenue").text == "30.00"
+    assert element(app_user, "a-units").text == "6"
+    assert element(app_user, "a-purchases").text == "2"
+    top = element(app_user, "chart-top-customers").options
+    assert top["yAxis"]["data"] == ["=HYPERLINK(1)", "Ada"]
+    assert top["tooltip"]["renderMode"] == "richText"  # names never become HTML
+    best = element(app_user, "chart-best").options["yAxis"]["data"]
+    least = element(app_user, "chart-least").options["yAxis"]["data"]
+    assert best[0] == "Tea" and least[0] == "Spoon"
+    stock = table(app_user, "stock-table")
+    assert {r["name"]: r["stock"] for r in stock.rows} == {"Tea": 45, "@Cup": 5, "Spoon": 40}
+    moves = table(app_user, "movements-table")
+    assert moves.pagination["rowsNumber"] == 8  # 3 initial, 4 sales, 1 cancel
+
+
+async def test_a_wider_range_and_month_buckets(app_user: User, shop: CRPM) -> None:
+    sample_shop(shop)
+    await app_user.open("/analytics")
+    start = (datetime.now(UTC) - timedelta(days=365)).date().isoformat()
+    element(app_user, "range-from").value = start
+    await until(lambda: element(app_user, "a-revenue").text == "32.50", what="wider range")
+    element(app_user, "bucket").value = "month"  # what a click on "Month" does
+    chart = element(app_user, "chart-over-time")
+    await until(lambda: len(chart.options["xAxis"]["data"]) in (12, 13), what="months")
+    assert sum(chart.options["series"][0]["data"]) == 32.5
+
+
+async def test_a_reversed_range_is_refused_inline(app_user: User, shop: CRPM) -> None:
+    sample_shop(shop)
+    await app_user.open("/analytics")
+    to = element(app_user, "range-to")
+    to.value = "2000-01-01"
+    await until(lambda: to.error == "Must not be before the start", what="range error")
+    assert element(app_user, "a-revenue").text == "30.00"  # unchanged
+
+
+async def test_csv_downloads_neutralise_formulas(app_user: User, shop: CRPM) -> None:
+    sample_shop(shop)
+    await app_user.open("/analytics")
+    app_user.find(marker="csv-customers").click()
+    response = await app_user.download.next()
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["rank", "name", "email", "purchases", "units", "revenue"]
+    assert rows[1][1] == "'=HYPERLINK(1)"  # would run as a formula otherwise
+    assert rows[1][5] == "20.00" and rows[2][1] == "Ada"
+
+    app_user.find(marker="csv-stock").click()
+    response = await app_user.download.next()
+    stock = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r[1] for r in stock[1:]] == ["'@Cup", "Spoon", "Tea"]  # lowest stock first
+
+    app_user.find(marker="csv-movements").click()
+    response = await app_user.download.next()
+    moves = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(moves) == 1 + 8
+    assert {r[2] for r in moves[1:]} == {"initial", "sale", "cancel"}
+    assert "-4" in [r[3] for r in moves[1:]]  # numbers stay numbers
