@@ -1,18 +1,25 @@
-"""Developer sessions: `nox -s tests lint types`."""
+"""Developer sessions. `nox -s lint types docs` for the fast checks; see docs/contributing.md."""
 
 from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "types"]
+nox.options.sessions = ["lint", "types", "docs", "tests", "e2e"]
 nox.options.reuse_existing_virtualenvs = True
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite on SQLite, PostgreSQL and MariaDB (CRPM_TEST_BACKENDS picks)."""
+    """The library on SQLite, PostgreSQL and MariaDB, the app, and the docs' examples."""
     session.install("-e", ".[test]")
     session.run("pytest", "-n", "2", *session.posargs)
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """Browser tests: Playwright in Debian's Chromium, in a process of their own."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "tests/browser", *session.posargs)
 
 
 @nox.session
@@ -25,4 +32,21 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def types(session: nox.Session) -> None:
     session.install("-e", ".[test]")
-    session.run("mypy", "--strict", "crpm_core")
+    session.run("mypy", "--strict", "crpm_core", "crpm_ui")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The docs site, strictly: a broken link, snippet or reference fails the build."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks at a small size; `nox -s bench -- --full` for the sizes in the docs."""
+    session.install("-e", ".[test]")
+    full = "--full" in session.posargs
+    session.run("python", "bench/bench_purchases.py", "--purchases", "5000" if full else "1000")
+    size = ["--purchases", "1000000"] if full else ["--purchases", "50000", "--customers", "2000"]
+    session.run("python", "bench/bench_reports.py", *size)
