@@ -10,13 +10,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from crpm_core.api import CRPM
 from crpm_core.domain import parse_money, to_minor
 from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict, ValidationError
+from crpm_core.persistence import dialects
 from crpm_core.persistence.tables import customers, products, purchases, stock_movements
 from crpm_core.services import ledger
 from crpm_core.services._common import utc_now
@@ -46,6 +47,7 @@ class _Importer:
     """One kind of file: how a row is parsed, checked against the rest, and written."""
 
     kind: ClassVar[Kind]
+    table: ClassVar[Table]
 
     def __init__(self, conn: Connection, now: datetime) -> None:
         self.now = now
@@ -66,6 +68,7 @@ class _Importer:
 
 class _Customers(_Importer):
     kind = "customers"
+    table = customers
 
     def __init__(self, conn: Connection, now: datetime) -> None:
         super().__init__(conn, now)
@@ -100,6 +103,7 @@ class _Customers(_Importer):
 
 class _Products(_Importer):
     kind = "products"
+    table = products
 
     def __init__(self, conn: Connection, now: datetime) -> None:
         super().__init__(conn, now)
@@ -158,6 +162,7 @@ class _Purchases(_Importer):
     """Purchases name their customer by email (any case) and their product by SKU."""
 
     kind = "purchases"
+    table = purchases
 
     def __init__(self, conn: Connection, now: datetime, *, move_stock: bool, note: str) -> None:
         super().__init__(conn, now)
@@ -296,10 +301,11 @@ def run(
             report(Progress("checking", spool.count, 1.0))
             importer.prepare(conn)
             written = 0
-            for batch in spool.batches():
-                importer.write(conn, batch)
-                written += len(batch)
-                report(Progress("writing", written, written / spool.count))
+            with dialects.bulk_load(conn, importer.table, spool.count):
+                for batch in spool.batches():
+                    importer.write(conn, batch)
+                    written += len(batch)
+                    report(Progress("writing", written, written / spool.count))
     except IntegrityError as exc:
         raise Conflict(
             f"the database changed during the import of {kind} (another user added the same "
