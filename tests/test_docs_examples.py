@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES = sorted((Path(__file__).parent.parent / "docs" / "examples").glob("*.py"))
+ROOT = Path(__file__).parent.parent
+EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.py"))
 PRINT_WITH_COMMENT = re.compile(r"print\(.*\)\s+# (?P<text>.+)$")
 COMMENT = re.compile(r"^\s*# (?P<text>.+)$")
 
@@ -57,3 +58,12 @@ def test_example_runs_and_prints_what_it_says(script: Path, tmp_path: Path) -> N
     missing = [line for line in expected if line not in output]
     assert not missing, f"not printed: {missing}\noutput:\n{done.stdout}"
     assert (tmp_path / "shop.db").exists()
+
+
+def test_the_readme_example_runs_and_prints_what_it_says(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## The library in a script\s+```python\n(.*?)```", readme, re.S)
+    assert block is not None
+    script = tmp_path / "readme_example.py"
+    script.write_text(block.group(1), encoding="utf-8")
+    test_example_runs_and_prints_what_it_says(script, tmp_path)
