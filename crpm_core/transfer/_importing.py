@@ -98,7 +98,7 @@ class _Customers(_Importer):
             raise RowError(line, "email", f"{address} repeats line {first} (ignoring case)")
 
     def write(self, conn: Connection, batch: list[Row]) -> None:
-        conn.execute(insert(customers), batch)
+        dialects.insert_many(conn, customers, batch)
 
 
 class _Products(_Importer):
@@ -270,7 +270,7 @@ class _Purchases(_Importer):
             )
 
     def write(self, conn: Connection, batch: list[Row]) -> None:
-        conn.execute(insert(purchases), batch)
+        dialects.insert_many(conn, purchases, batch)
 
 
 def run(
