@@ -32,7 +32,8 @@ with crpm_core.connect("sqlite:///shop.db") as crm:
         print(row.rank, row.name, row.revenue)
 
     performance = crm.reports.product_performance()  # every product, best seller first
-    print("best:", performance[0].name, "least:", performance[-1].name)  # best: Tea least: Never sold
+    best, least = performance[0].name, performance[-1].name
+    print("best:", best, "least:", least)  # best: Tea least: Never sold
 
     for period in crm.reports.sales_over_time(bucket="month"):
         print(period.period_start.date(), period.revenue, period.units_sold)
