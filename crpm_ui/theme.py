@@ -17,8 +17,10 @@ __all__ = ["chart", "frame"]
 
 APP_NAME = "CRPM"
 
-# Colours chosen for WCAG 2.1 AA: white text on every filled colour has at least 4.5:1,
-# and in dark mode the primary turns light so that links and flat buttons keep 4.5:1.
+# Colours chosen for WCAG 2.1 AA (tests/browser/test_accessibility.py measures them): white
+# text on every filled colour has at least 4.5:1. In dark mode primary and negative turn light
+# (see CSS), so that links, flat buttons and error messages keep 4.5:1 on the dark
+# background, and filled primary and negative elements get black text instead of white.
 COLORS = {
     "primary": "#1565c0",
     "secondary": "#455a64",
@@ -28,11 +30,21 @@ COLORS = {
     "info": "#01579b",
     "warning": "#8a4b00",
 }
-
+# ui.colors() sets the --q-* colours as an inline style on <body>, which only an !important
+# rule beats; and Quasar's colour classes (.text-white, ...) are !important in NiceGUI's last
+# cascade layer, which only an !important rule of an earlier layer beats (the cascade order
+# of !important is the reverse): hence the "overrides" layer (NiceGUI's) and the !important.
 CSS = """
+@layer overrides {
+  body.body--dark {
+    --q-primary: #90caf9 !important;
+    --q-negative: #ef9a9a !important;
+  }
+  body.body--dark .bg-primary, body.body--dark .bg-negative { color: #000 !important; }
+  body.body--dark .q-table__bottom .text-grey-8 { color: var(--crpm-muted) !important; }
+}
 :root { --crpm-muted: #545454; --crpm-header: #0d3c7a; }
-body.body--dark { --q-primary: #90caf9; --crpm-muted: #bdbdbd; color-scheme: dark; }
-body.body--dark .q-btn.bg-primary, body.body--dark .q-badge.bg-primary { color: #000 !important; }
+body.body--dark { --crpm-muted: #bdbdbd; color-scheme: dark; }
 .crpm-header { background: var(--crpm-header) !important; color: #fff; }
 .crpm-muted { color: var(--crpm-muted); }
 .crpm-page { width: 100%; max-width: 1400px; min-width: 0; margin: 0 auto; }
@@ -40,11 +52,32 @@ body.body--dark .q-btn.bg-primary, body.body--dark .q-badge.bg-primary { color: 
 .crpm-nav a { color: inherit; text-decoration: none; }
 .crpm-nav a[aria-current="page"] { font-weight: 700; background: rgba(21, 101, 192, 0.12); }
 body.body--dark .crpm-nav a[aria-current="page"] { background: rgba(144, 202, 249, 0.16); }
+.nicegui-link { color: var(--q-primary); }
+/* NiceGUI fades a hovered link to 80 %, below 4.5:1; a thicker underline shows the hover. */
+.nicegui-link:hover, .nicegui-link:active { opacity: 1; text-decoration-thickness: 2px; }
 .crpm-table { width: 100%; max-width: 100%; }
 .crpm-table .q-table__middle { overflow-x: auto; }
 .crpm-chart { width: 100%; min-width: 0; height: 320px; }
 .crpm-tile { min-width: 150px; flex: 1 1 150px; }
 .q-field__bottom, .q-field__messages div { overflow-wrap: anywhere; }
+"""
+
+# Quasar's tables draw their rows-per-page picker without a label (the words "Records per
+# page" sit beside it); this names every such picker after those words as soon as it appears.
+TABLE_PICKER_NAMES = """
+<script>
+(() => {
+  const name = () => {
+    for (const input of document.querySelectorAll(".q-table__select input:not([aria-label])")) {
+      const control = input.closest(".q-table__control");
+      const words = control?.querySelector("span.q-table__bottom-item")?.textContent;
+      input.setAttribute("aria-label", (words || "Rows per page").replace(/:\\s*$/, ""));
+    }
+  };
+  const everything = { childList: true, subtree: true };
+  new MutationObserver(name).observe(document.documentElement, everything);
+})();
+</script>
 """
 
 _DARK_KEY = "crpm_dark"
@@ -69,6 +102,7 @@ def frame(ctx: PageContext, modules: Sequence[PageModule]) -> Iterator[None]:
     ui.page_title(f"{title} · {APP_NAME}")
     ui.colors(**COLORS)
     ui.add_css(CSS)
+    ui.add_head_html(TABLE_PICKER_NAMES)
     ctx.dark = _stored_dark()
     dark_mode = ui.dark_mode(ctx.dark)
 
@@ -127,6 +161,9 @@ def _styled(options: dict[str, Any], dark: bool) -> dict[str, Any]:
     text = _text_color(dark)
     grid = "#555555" if dark else "#dddddd"
     styled["backgroundColor"] = "transparent"
+    # No animation: a chart is drawn whole at once, which spares users who prefer reduced
+    # motion (the server cannot see that preference) and makes screenshots deterministic.
+    styled["animation"] = False
     styled["textStyle"] = {**styled.get("textStyle", {}), "color": text}
     styled.setdefault("aria", {"enabled": True})
     tooltip = styled.setdefault("tooltip", {})

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,37 @@ def shop(app_db: Path, base_url: str) -> Iterator[CRPM]:
     handle = crpm_core.connect(f"sqlite:///{app_db}")
     yield handle
     handle.close()
+
+
+@pytest.fixture(scope="session")
+def seeded(shop: CRPM) -> CRPM:
+    """A small shop with every state the pages can show: sales over several days, a cancelled
+    sale, a product low on stock, an inactive product and an inactive customer. (Names sort
+    after "Browser tea" and "Ada Lovelace", which the end-to-end test looks for on page 1.)"""
+    now = datetime.now(UTC)
+    maeve = shop.customers.add(
+        name="Maeve Ní Bhriain", email="maeve@example.ie", phone="+353 1 555"
+    )
+    jose = shop.customers.add(name="José García", email="jose@example.es")
+    quiet = shop.customers.add(name="Quentin Quiet", email="quentin@example.org")
+    shop.customers.deactivate(quiet.id)
+    beans = shop.products.add(name="Espresso beans 1kg", price="18.90", stock=80, sku="SKU-001")
+    kettle = shop.products.add(name="Kettle", price="49.00", stock=9, sku="SKU-031")
+    scale = shop.products.add(name="Scale", price="27.00", stock=3)
+    old = shop.products.add(name="Teapot (old model)", price="29.90", stock=0, sku="SKU-014")
+    shop.products.deactivate(old.id)
+    sales = [(maeve, beans, 2, 1), (jose, kettle, 1, 3), (maeve, scale, 1, 6), (jose, beans, 3, 9)]
+    sales += [(maeve, kettle, 1, 14), (jose, beans, 1, 20), (maeve, beans, 4, 27)]
+    for customer, product, quantity, days_ago in sales:
+        shop.purchases.record(
+            customer_id=customer.id,
+            product_id=product.id,
+            quantity=quantity,
+            purchased_at=now - timedelta(days=days_ago, hours=2),
+        )
+    undone = shop.purchases.record(customer_id=jose.id, product_id=kettle.id, quantity=2)
+    shop.purchases.cancel(undone.id)
+    return shop
 
 
 @pytest.fixture(scope="session")

@@ -31,10 +31,39 @@ def desktop(browser: Browser) -> Iterator[BrowserContext]:
     context.close()
 
 
+# Resolves once no transition or animation is running and every chart's canvas has been
+# drawn and stayed the same over two checks (charts are drawn without animation, see
+# crpm_ui.theme, so this is quick); false if that takes more than 8 s.
+SETTLE = """async () => {
+  const frame = () => new Promise((done) => requestAnimationFrame(() => done()));
+  const running = () => document.getAnimations().filter(
+    (a) => a.playState === "running" && a.effect?.getComputedTiming().endTime !== Infinity);
+  const pixels = () => [...document.querySelectorAll(".crpm-chart")].map(
+    (chart) => chart.querySelector("canvas")?.toDataURL() ?? null);
+  const deadline = performance.now() + 8000;
+  let before = null;
+  while (performance.now() < deadline) {
+    await Promise.all(running().map((a) => a.finished.catch(() => null)));
+    await frame();
+    await frame();
+    const now = pixels();
+    if (before && now.every((p, i) => p !== null && p === before[i])) return true;
+    before = now;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  return false;
+}"""
+
+
+def settle(page: Page) -> None:
+    """Wait until transitions have ended and every chart is fully drawn."""
+    assert page.evaluate(SETTLE), f"{page.url} kept changing (a transition or a chart)"
+
+
 def open_page(page: Page, base_url: str, route: str) -> None:
     page.goto(base_url + route)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    page.wait_for_timeout(300)  # let charts and tables settle
+    settle(page)
 
 
 def tile(page: Page, name: str) -> str:
@@ -120,7 +149,7 @@ def test_a_hostile_name_is_shown_as_text_and_never_runs(
 
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-def test_every_page_fits_a_phone(browser: Browser, base_url: str, dark: bool) -> None:
+def test_every_page_fits_a_phone(browser: Browser, base_url: str, seeded: CRPM, dark: bool) -> None:
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True
     )
@@ -145,7 +174,7 @@ def test_every_page_fits_a_phone(browser: Browser, base_url: str, dark: bool) ->
         context.close()
 
 
-def test_desktop_screenshots(desktop: BrowserContext, base_url: str) -> None:
+def test_desktop_screenshots(desktop: BrowserContext, base_url: str, seeded: CRPM) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = desktop.new_page()
     for route, name in ROUTES.items():

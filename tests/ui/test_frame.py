@@ -85,6 +85,16 @@ async def test_dark_mode_switches_and_sticks_across_pages(app_user: User, shop: 
     assert element(app_user, "dark-mode").value is True
 
 
+async def test_charts_are_drawn_at_once_without_animation(app_user: User) -> None:
+    """No motion (for users who prefer less of it) and finished charts in screenshots."""
+    await app_user.open("/analytics")
+    markers = ("chart-over-time", "chart-top-customers", "chart-best", "chart-least")
+    charts = [element(app_user, marker) for marker in markers]
+    assert [chart.options.get("animation") for chart in charts] == [False] * 4
+    app_user.find(marker="dark-mode").click()  # restyled for dark mode
+    assert [chart.options.get("animation") for chart in charts] == [False] * 4
+
+
 async def test_a_package_outside_crpm_ui_adds_a_page_by_entry_point(
     user: User, shop: CRPM, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

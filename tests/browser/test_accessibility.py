@@ -1,0 +1,167 @@
+"""WCAG 2.1 AA in a real browser: every page and the add dialogs, in light and dark mode, on a
+desktop and on a 390-px phone. The checks (tests/browser/audit.js) measure what Chromium
+renders: text contrast against the effective background, named fields, named buttons and
+links; here also the page's language, one level-1 heading and no sideways scrolling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, expect
+
+from crpm_core import CRPM
+from tests.browser.test_app import ROUTES, open_page, settle
+
+pytestmark = pytest.mark.browser
+
+AUDIT = (Path(__file__).parent / "audit.js").read_text()
+SCREENS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 900},
+    "phone": {"width": 390, "height": 844},
+}
+# Transitions end at once here (the audit measures what stays on screen, after them), which
+# keeps the suite quick; test_app.py runs the app with its transitions.
+NO_TRANSITIONS = """
+addEventListener("DOMContentLoaded", () => {
+  const style = document.createElement("style");
+  style.textContent = `*, *::before, *::after {
+    transition-duration: 0s !important; transition-delay: 0s !important;
+    animation-duration: 0s !important; animation-delay: 0s !important; }`;
+  document.head.append(style);
+});
+"""
+SCRIPT_ERRORS: list[str] = []
+DIALOGS = {  # route, the button that opens it, the dialog's name, whether it has a form
+    "add-customer": ("/customers", "Add customer", "Add customer", True),
+    "add-product": ("/products", "Add product", "Add product", True),
+    "product-detail": ("/products", "Open Scale", "Product Scale", False),
+    "customer-detail": ("/customers", "Open Maeve Ní Bhriain", "Customer Maeve Ní Bhriain", False),
+}
+
+
+@pytest.fixture(
+    scope="module",
+    params=[(size, mode) for size in SCREENS for mode in ("light", "dark")],
+    ids=lambda p: f"{p[0]}-{p[1]}",
+)
+def screen(
+    request: pytest.FixtureRequest, browser: Browser, base_url: str, seeded: CRPM
+) -> Iterator[Page]:
+    """One browser context per screen size and mode (the mode is kept in the user's storage)."""
+    size, mode = request.param
+    context = browser.new_context(
+        viewport=SCREENS[size], device_scale_factor=1, is_mobile=size == "phone"
+    )
+    context.set_default_timeout(10_000)
+    context.add_init_script(NO_TRANSITIONS)
+    page = context.new_page()
+    page.on("pageerror", lambda e: SCRIPT_ERRORS.append(f"{page.url}: {e}"))
+    open_page(page, base_url, "/")
+    if mode == "dark":
+        page.get_by_role("switch", name="Dark mode").click()
+        expect(page.locator("body.body--dark")).to_have_count(1)
+    yield page
+    context.close()
+    assert SCRIPT_ERRORS == [], SCRIPT_ERRORS
+
+
+def check_mode(page: Page, request: pytest.FixtureRequest) -> None:
+    """The page is in the mode the test is about, and no script has failed so far."""
+    dark = "dark" in request.node.callspec.id
+    assert (page.locator("body.body--dark").count() == 1) is dark, "the page is in the wrong mode"
+    assert SCRIPT_ERRORS == []
+
+
+def dialog_named(name: str) -> str:
+    return f'.q-dialog[role=dialog][aria-label="{name}"]'
+
+
+def audit(
+    page: Page, root: str | None = None, *, texts: int = 5, fields: int = 1, controls: int = 1
+) -> list[str]:
+    """The problems audit.js finds in ``root`` (a selector; the whole page by default), which
+    must hold at least the given numbers of texts, fields, and buttons or links: an audit
+    that saw nothing would pass whatever the page looks like."""
+    result = page.evaluate(AUDIT, root)
+    problems: list[str] = result["problems"]
+    checked: dict[str, int] = result["checked"]
+    least = {"texts": texts, "fields": fields, "controls": controls}
+    assert all(checked.get(key, 0) >= n for key, n in least.items()), (checked, least)
+    return problems
+
+
+def page_problems(page: Page) -> list[str]:
+    """Language, headings and width: what holds for the page as a whole."""
+    problems = []
+    if not str(page.evaluate("document.documentElement.lang")).strip():
+        problems.append("<html> has no lang")
+    level_one = page.locator("h1:visible, [role=heading][aria-level='1']:visible")
+    if level_one.count() != 1:
+        problems.append(f"{level_one.count()} level-1 headings, not one")
+    viewport = page.viewport_size
+    assert viewport is not None
+    width = int(page.evaluate("document.documentElement.scrollWidth"))
+    if width > viewport["width"]:
+        problems.append(f"the page is {width} px wide on a {viewport['width']} px screen")
+    return problems
+
+
+def report(problems: list[str]) -> str:
+    return f"{len(problems)} WCAG problems:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_every_page_meets_wcag_aa(
+    screen: Page, base_url: str, route: str, request: pytest.FixtureRequest
+) -> None:
+    open_page(screen, base_url, route)
+    check_mode(screen, request)
+    problems = page_problems(screen) + audit(screen)
+    assert not problems, report(problems)
+
+
+@pytest.mark.parametrize("which", list(DIALOGS))
+def test_every_dialog_meets_wcag_aa(
+    screen: Page, base_url: str, which: str, request: pytest.FixtureRequest
+) -> None:
+    route, button, name, form = DIALOGS[which]
+    open_page(screen, base_url, route)
+    check_mode(screen, request)
+    screen.get_by_role("button", name=button, exact=True).click()
+    dialog = screen.get_by_role("dialog", name=name)
+    expect(dialog).to_be_visible()
+    settle(screen)  # the opening transition: contrast is measured as rendered
+    problems = page_problems(screen) + audit(screen, dialog_named(name), fields=int(form))
+    if form:  # the same form showing an error message (an empty name)
+        dialog.get_by_role("button", name="Save").click()
+        expect(dialog.locator(".q-field--error").first).to_be_visible()
+        settle(screen)
+        problems += [f"(with an error) {p}" for p in audit(screen, dialog_named(name))]
+    assert not problems, report(problems)
+
+
+def test_a_confirmation_and_an_error_message_meet_wcag_aa(
+    screen: Page, base_url: str, request: pytest.FixtureRequest
+) -> None:
+    """The confirm dialog, and the (negative) notification when a customer with purchases
+    cannot be deleted; nothing changes in the shop."""
+    open_page(screen, base_url, "/customers")
+    check_mode(screen, request)
+    screen.get_by_role("button", name="Open José García", exact=True).click()
+    screen.get_by_role("dialog", name="Customer José García").get_by_role(
+        "button", name="Delete"
+    ).click()
+    confirmation = screen.get_by_role("dialog", name="Please confirm")
+    expect(confirmation).to_be_visible()
+    settle(screen)
+    problems = audit(screen, dialog_named("Please confirm"), texts=2, fields=0)
+    confirmation.get_by_role("button", name="Delete").click()
+    notice = screen.locator(".q-notification").filter(has_text="cannot be deleted")
+    expect(notice).to_be_visible()
+    settle(screen)
+    shown = audit(screen, ".q-notifications", texts=1, fields=0, controls=0)
+    problems += [f"(notification) {p}" for p in shown]
+    assert not problems, report(problems)
+    assert SCRIPT_ERRORS == []
