@@ -3,7 +3,6 @@ delete, and a customer's purchase history with the total spent."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from nicegui import ui
@@ -27,6 +26,7 @@ COLUMNS: list[dict[str, Any]] = [
     {"name": "created_at", "label": "Since", "field": "since", "align": "left", "sortable": True},
 ]
 
+HISTORY_LIMIT = 500
 HISTORY_COLUMNS: list[dict[str, Any]] = [
     {"name": "at", "label": "Date (UTC)", "field": "at", "align": "left"},
     {"name": "product", "label": "Product", "field": "product", "align": "left"},
@@ -141,8 +141,10 @@ class CustomersPage:
     async def open(self, customer_id: int) -> None:
         """The customer's detail: contact, status, history, total spent and the actions."""
         customer = await db(self.crm.customers.get, customer_id)
-        history = await db(self.crm.purchases.history, customer_id)
-        spent = sum((line.total for line in history if not line.cancelled), Decimal("0.00"))
+        # Totals come from the database; the table shows the newest HISTORY_LIMIT lines.
+        summary = await db(self.crm.reports.sales_summary, customer_id=customer_id)
+        page = await db(self.crm.purchases.list, customer_id=customer_id, limit=HISTORY_LIMIT)
+        history = page.items
         with ui.dialog() as dialog, ui.card().classes("w-full max-w-3xl"):
             dialog.props["aria-label"] = f"Customer {customer.name}"
             ui.label(customer.name).classes("text-h6").props('role="heading" aria-level="2"').mark(
@@ -153,10 +155,13 @@ class CustomersPage:
                 ui.label(f"Phone: {customer.phone or '-'}")
                 ui.label("Active" if customer.active else "Inactive").mark("detail-status")
                 ui.label(f"Customer since {date(customer.created_at)}")
-            live = sum(1 for line in history if not line.cancelled)
-            ui.label(f"Total spent: {money(spent)} in {live} purchases").classes(
-                "text-subtitle1 font-medium"
-            ).mark("total-spent")
+            ui.label(
+                f"Total spent: {money(summary.revenue)} in {summary.purchase_count} purchases"
+            ).classes("text-subtitle1 font-medium").mark("total-spent")
+            if page.total > len(history):
+                ui.label(f"The newest {len(history)} of {page.total} purchases:").classes(
+                    "crpm-muted"
+                )
             ui.table(
                 columns=HISTORY_COLUMNS,
                 rows=[
