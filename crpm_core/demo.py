@@ -69,6 +69,11 @@ def fill(
     """Add demo customers, products and a year of purchases (popularity is skewed)."""
     rng = random.Random(seed)
     end = (now or datetime.now(UTC)).replace(microsecond=0)
+    # Numbers after what is there already, so a second fill never repeats an email or SKU.
+    first_customer = crm.customers.list(limit=1, order_by="id", descending=True).items
+    first_product = crm.products.list(limit=1, order_by="id", descending=True).items
+    c0 = first_customer[0].id if first_customer else 0
+    p0 = first_product[0].id if first_product else 0
     people = []
     for i in range(customers):
         first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -76,12 +81,12 @@ def fill(
         people.append(
             crm.customers.add(
                 name=f"{first} {last}",
-                email=f"{_ascii(first)}.{_ascii(last)}.{i}@example.com",
+                email=f"{_ascii(first)}.{_ascii(last)}.{c0 + i}@example.com",
                 phone=phone if rng.random() < 0.85 else None,
             )
         )
     goods = [
-        crm.products.add(name=name, price=Decimal(price), stock=200, sku=f"SKU-{i + 1:03d}")
+        crm.products.add(name=name, price=Decimal(price), stock=200, sku=f"SKU-{p0 + i + 1:03d}")
         for i, (name, price) in enumerate(PRODUCTS)
     ]
     sellable = goods[:-1]  # one product never sells, as in every real shop

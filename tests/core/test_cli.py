@@ -457,3 +457,16 @@ def test_expected_errors_are_one_line_without_traceback(
     assert "secret" not in err and len(err.splitlines()) == 1
     code, _, err = crpm(capsys, "--db", url, "import", "orders", "x.csv")
     assert code == 2 and "invalid choice" in err
+
+
+def test_demo_twice_with_force_adds_a_second_shop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    args = ["--db", url, "demo", "--customers", "20", "--purchases", "50"]
+    assert main(args) == 0
+    assert main(args) == 1  # not empty: refused without --force
+    assert main([*args, "--force"]) == 0
+    with crpm_core.connect(url) as crm:
+        assert crm.customers.list().total == 40
+        assert crm.reports.sales_summary().purchase_count == 100
