@@ -7,11 +7,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, exists, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from crpm_core.errors import NotFound, ValidationError
+from crpm_core.domain import validation as v
+from crpm_core.errors import Conflict, NotFound, ValidationError
 from crpm_core.persistence import dialects
+from crpm_core.persistence.database import Database
 from crpm_core.persistence.mappers import Row
 
 T = TypeVar("T")
@@ -71,3 +73,26 @@ def fetch_one(
     if row is None:
         raise NotFound(entity, record_id)
     return convert(row)
+
+
+def set_active(
+    db: Database,
+    table: Table,
+    record_id: object,
+    active: bool,
+    entity: str,
+    convert: Callable[[Row], T],
+) -> T:
+    """Deactivate or reactivate one record (history is never touched) and return it."""
+    rid = v.record_id(record_id, f"{entity}_id")
+    with db.transaction() as conn:
+        fetch_one(conn, table, rid, entity, convert, for_update=True)
+        conn.execute(update(table).where(table.c.id == rid).values(active=active))
+        return fetch_one(conn, table, rid, entity, convert)
+
+
+def refuse_if_used(conn: Connection, column: ColumnElement[Any], record_id: int, why: str) -> None:
+    """Raise ``Conflict(why)`` when any row has ``column == record_id`` (deleting would lose
+    history)."""
+    if conn.execute(select(exists().where(column == record_id))).scalar():
+        raise Conflict(why)

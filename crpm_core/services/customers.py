@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, exists, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from crpm_core.domain import Customer, Page
@@ -11,7 +11,14 @@ from crpm_core.errors import Conflict
 from crpm_core.persistence import mappers
 from crpm_core.persistence.database import Database
 from crpm_core.persistence.tables import customers, purchases
-from crpm_core.services._common import UNSET, Clock, fetch_one, order_clause
+from crpm_core.services._common import (
+    UNSET,
+    Clock,
+    fetch_one,
+    order_clause,
+    refuse_if_used,
+    set_active,
+)
 
 ORDERABLE = {
     "name": customers.c.name,
@@ -111,29 +118,23 @@ class Customers:
 
     def deactivate(self, customer_id: int) -> Customer:
         """Keep the customer and their history, but allow no new purchases."""
-        return self._set_active(customer_id, False)
+        return set_active(self._db, customers, customer_id, False, "customer", mappers.customer)
 
     def reactivate(self, customer_id: int) -> Customer:
-        return self._set_active(customer_id, True)
+        return set_active(self._db, customers, customer_id, True, "customer", mappers.customer)
 
     def delete(self, customer_id: int) -> None:
         """Remove a customer who never bought; one with purchases is refused (deactivate)."""
         cid = v.record_id(customer_id, "customer_id")
         with self._db.transaction() as conn:
             _get(conn, cid, for_update=True)
-            bought = conn.execute(select(exists().where(purchases.c.customer_id == cid)))
-            if bought.scalar():
-                raise Conflict(
-                    f"customer {cid} has purchases and cannot be deleted; deactivate instead"
-                )
+            refuse_if_used(
+                conn,
+                purchases.c.customer_id,
+                cid,
+                f"customer {cid} has purchases and cannot be deleted; deactivate instead",
+            )
             conn.execute(customers.delete().where(customers.c.id == cid))
-
-    def _set_active(self, customer_id: int, active: bool) -> Customer:
-        cid = v.record_id(customer_id, "customer_id")
-        with self._db.transaction() as conn:
-            _get(conn, cid, for_update=True)
-            conn.execute(update(customers).where(customers.c.id == cid).values(active=active))
-            return _get(conn, cid)
 
 
 def _get(conn: Connection, cid: int, *, for_update: bool = False) -> Customer:

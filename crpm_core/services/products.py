@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, exists, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from crpm_core.domain import Page, Product, parse_money, to_minor
@@ -14,7 +14,14 @@ from crpm_core.persistence import mappers
 from crpm_core.persistence.database import Database
 from crpm_core.persistence.tables import products, purchases, stock_movements
 from crpm_core.services import ledger
-from crpm_core.services._common import UNSET, Clock, fetch_one, order_clause
+from crpm_core.services._common import (
+    UNSET,
+    Clock,
+    fetch_one,
+    order_clause,
+    refuse_if_used,
+    set_active,
+)
 
 ORDERABLE = {
     "name": products.c.name,
@@ -174,21 +181,22 @@ class Products:
 
     def deactivate(self, product_id: int) -> Product:
         """Keep the product and its history, but sell it no more."""
-        return self._set_active(product_id, False)
+        return set_active(self._db, products, product_id, False, "product", mappers.product)
 
     def reactivate(self, product_id: int) -> Product:
-        return self._set_active(product_id, True)
+        return set_active(self._db, products, product_id, True, "product", mappers.product)
 
     def delete(self, product_id: int) -> None:
         """Remove a product never sold, with its stock ledger; a sold one is refused."""
         pid = v.record_id(product_id, "product_id")
         with self._db.transaction() as conn:
             _get(conn, pid, for_update=True)
-            sold = conn.execute(select(exists().where(purchases.c.product_id == pid)))
-            if sold.scalar():
-                raise Conflict(
-                    f"product {pid} has been sold and cannot be deleted; deactivate instead"
-                )
+            refuse_if_used(
+                conn,
+                purchases.c.product_id,
+                pid,
+                f"product {pid} has been sold and cannot be deleted; deactivate instead",
+            )
             conn.execute(stock_movements.delete().where(stock_movements.c.product_id == pid))
             conn.execute(products.delete().where(products.c.id == pid))
 
@@ -204,13 +212,6 @@ class Products:
             at=self._clock(),
             note=note,
         )
-
-    def _set_active(self, product_id: int, active: bool) -> Product:
-        pid = v.record_id(product_id, "product_id")
-        with self._db.transaction() as conn:
-            _get(conn, pid, for_update=True)
-            conn.execute(update(products).where(products.c.id == pid).values(active=active))
-            return _get(conn, pid)
 
 
 def _get(conn: Connection, pid: int, *, for_update: bool = False) -> Product:
