@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import tempfile
@@ -226,7 +227,10 @@ class _Purchases(_Importer):
         return product_id
 
     @staticmethod
+    @functools.lru_cache(maxsize=65_536)
     def _amounts(quantity: str, unit_price: str) -> Row:
+        """Checked once per distinct pair: a shop's files repeat the same few prices and
+        quantities, and a refused pair raises (errors are never cached). Read-only result."""
         qty = v.quantity(whole_number(quantity, "quantity"), "quantity")
         price = to_minor(parse_money(unit_price, "unit_price"))
         return {"quantity": qty, "unit_price_minor": price, "total_minor": price * qty}

@@ -10,10 +10,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event, inspect
+from sqlalchemy.schema import CreateTable
 
 from crpm_core import CRPM, transfer
 from crpm_core.persistence import dialects
-from crpm_core.persistence.tables import metadata
+from crpm_core.persistence.tables import metadata, purchases
 from crpm_core.transfer import _importing
 from tests.helpers import snapshot
 
@@ -68,6 +69,9 @@ def test_a_large_import_keeps_the_declared_schema(
     with crm.db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     assert crm.reports.sales_summary().units_sold == sum(1 + i % 4 for i in range(40))
+    # the declared tables are left as they were: a new database still gets its foreign keys
+    ddl = str(CreateTable(purchases).compile(dialect=crm.db.engine.dialect))
+    assert ddl.count("FOREIGN KEY") == 2
 
 
 def test_a_failed_large_import_changes_nothing(

@@ -38,6 +38,7 @@ def _schema(url: Any) -> dict[str, Any]:
                 "unique": sorted(
                     tuple(u["column_names"]) for u in insp.get_unique_constraints(table)
                 ),
+                "checks": sorted(str(c["name"]) for c in insp.get_check_constraints(table)),
             }
         return schema
     finally:

@@ -45,8 +45,8 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_products"),
         sa.UniqueConstraint("sku", name="uq_products_sku"),
-        sa.CheckConstraint("stock >= 0", name="ck_products_stock_not_negative"),
-        sa.CheckConstraint("price_minor >= 0", name="ck_products_price_not_negative"),
+        sa.CheckConstraint("stock >= 0", name=op.f("ck_products_stock_not_negative")),
+        sa.CheckConstraint("price_minor >= 0", name=op.f("ck_products_price_not_negative")),
         **TABLE_KWARGS,
     )
     op.create_index("ix_products_name", "products", ["name"])
@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["product_id"], ["products.id"], name="fk_purchases_product_id_products"
         ),
-        sa.CheckConstraint("quantity >= 1", name="ck_purchases_quantity_positive"),
+        sa.CheckConstraint("quantity >= 1", name=op.f("ck_purchases_quantity_positive")),
         **TABLE_KWARGS,
     )
     op.create_index(
@@ -104,9 +104,11 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint(
             "kind IN ('initial', 'restock', 'sale', 'cancel', 'adjustment')",
-            name="ck_stock_movements_kind_known",
+            name=op.f("ck_stock_movements_kind_known"),
         ),
-        sa.CheckConstraint("stock_after >= 0", name="ck_stock_movements_stock_after_not_negative"),
+        sa.CheckConstraint(
+            "stock_after >= 0", name=op.f("ck_stock_movements_stock_after_not_negative")
+        ),
         **TABLE_KWARGS,
     )
     op.create_index("ix_stock_movements_product_id_at", "stock_movements", ["product_id", "at"])
