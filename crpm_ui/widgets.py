@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 import attrs
 from nicegui import events, ui
 
-from crpm_core import Page
-from crpm_ui.feedback import db, report
+from crpm_core import Page, errors
+from crpm_ui.feedback import db, field_error, report
 
-__all__ = ["Query", "ServerTable", "confirm", "run_dialog", "tile"]
+__all__ = [
+    "Query",
+    "ServerTable",
+    "confirm",
+    "form_buttons",
+    "form_dialog",
+    "form_fields",
+    "form_result",
+    "run_dialog",
+    "save_or_mark",
+    "tile",
+]
 
 T = TypeVar("T")
 
@@ -51,6 +63,60 @@ async def confirm(question: str, *, ok: str, marker: str = "confirm") -> bool:
             )
     agreed = await run_dialog(dialog)
     return bool(agreed)
+
+
+@contextmanager
+def form_dialog(heading: str) -> Iterator[ui.dialog]:
+    """A form's dialog, titled ``heading``; the fields go in the ``with`` block."""
+    with ui.dialog() as dialog, ui.card().classes("w-full max-w-md"):
+        dialog.props["aria-label"] = heading
+        ui.label(heading).classes("text-h6").props('role="heading" aria-level="2"')
+        yield dialog
+
+
+async def form_result(dialog: ui.dialog, kind: type[T]) -> T | None:
+    """Open a form's dialog and wait: the ``kind`` it saved, or ``None`` if cancelled."""
+    result = await run_dialog(dialog)
+    return result if isinstance(result, kind) else None
+
+
+def form_fields(fields: Mapping[str, Any]) -> None:
+    """Give a form's fields their look; typing in a field clears its error message."""
+    for field in fields.values():
+        field.classes("w-full").props("outlined")
+        field.on_value_change(lambda e: setattr(e.sender, "error", None))
+
+
+def form_buttons(
+    dialog: ui.dialog,
+    save: Callable[[], Awaitable[None]],
+    *,
+    marker: str,
+    label: str = "Save",
+    icon: str = "save",
+) -> None:
+    """A form's Cancel (answers ``None``) and save buttons."""
+    with ui.row().classes("w-full justify-end gap-2"):
+        ui.button("Cancel", on_click=lambda: dialog.submit(None)).props("flat")
+        ui.button(label, icon=icon, on_click=save).mark(marker)
+
+
+async def save_or_mark(
+    dialog: ui.dialog,
+    fields: Mapping[str, Any],
+    save: Callable[[], T],
+    *,
+    catch: tuple[type[errors.CRPMError], ...] = (errors.ValidationError, errors.Conflict),
+) -> None:
+    """Run ``save`` (a crpm_core call) and answer ``dialog`` with what it returns; an error
+    of ``catch`` is shown under the field it names, or else notified, and the dialog stays."""
+    try:
+        saved = await db(save)
+    except catch as exc:
+        if not field_error(exc, fields):
+            report(exc)
+        return
+    dialog.submit(saved)
 
 
 @attrs.frozen

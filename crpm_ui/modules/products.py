@@ -7,12 +7,20 @@ from typing import Any
 
 from nicegui import ui
 
-from crpm_core import CRPM, Page, Product, StockMovement, errors
+from crpm_core import CRPM, Product, StockMovement, errors
 from crpm_ui.context import PageContext
-from crpm_ui.feedback import db, field_error, guarded, report, success
+from crpm_ui.feedback import db, guarded, success
 from crpm_ui.formatting import money, when
+from crpm_ui.listing import RecordListPage, RecordService, save_record
 from crpm_ui.registry import Module
-from crpm_ui.widgets import Query, ServerTable, confirm, name_button_slot, run_dialog
+from crpm_ui.widgets import (
+    ServerTable,
+    form_buttons,
+    form_dialog,
+    form_fields,
+    form_result,
+    save_or_mark,
+)
 
 __all__ = ["LOW_STOCK", "module"]
 
@@ -87,9 +95,7 @@ def whole(value: object) -> int | None:
 async def product_form(crm: CRPM, existing: Product | None = None) -> Product | None:
     """The add or edit dialog; returns the saved product, or ``None`` if cancelled."""
     heading = "Edit product" if existing else "Add product"
-    with ui.dialog() as dialog, ui.card().classes("w-full max-w-md"):
-        dialog.props["aria-label"] = heading
-        ui.label(heading).classes("text-h6").props('role="heading" aria-level="2"')
+    with form_dialog(heading) as dialog:
         name = ui.input("Name", value=existing.name if existing else "").mark("product-name")
         sku = ui.input("SKU (optional)", value=(existing.sku or "") if existing else "")
         sku.mark("product-sku")
@@ -101,9 +107,7 @@ async def product_form(crm: CRPM, existing: Product | None = None) -> Product | 
         if existing is None:
             stock = ui.number("Opening stock", value=0, min=0, step=1, precision=0)
             fields["stock"] = stock.mark("product-stock")
-        for field in fields.values():
-            field.classes("w-full").props("outlined")
-            field.on_value_change(lambda e: setattr(e.sender, "error", None))
+        form_fields(fields)
 
         @guarded
         async def save() -> None:
@@ -120,30 +124,16 @@ async def product_form(crm: CRPM, existing: Product | None = None) -> Product | 
                 if values["stock"] is None:
                     fields["stock"].error = "Enter a whole number of units"
                     return
-            try:
-                if existing is None:
-                    saved = await db(crm.products.add, **values)
-                else:
-                    saved = await db(crm.products.update, existing.id, **values)
-            except (errors.ValidationError, errors.Conflict) as exc:
-                if not field_error(exc, fields):
-                    report(exc)
-                return
-            dialog.submit(saved)
+            await save_record(dialog, fields, crm.products, existing, values)
 
-        with ui.row().classes("w-full justify-end gap-2"):
-            ui.button("Cancel", on_click=lambda: dialog.submit(None)).props("flat")
-            ui.button("Save", icon="save", on_click=save).mark("product-save")
-    result = await run_dialog(dialog)
-    return result if isinstance(result, Product) else None
+        form_buttons(dialog, save, marker="product-save")
+    return await form_result(dialog, Product)
 
 
 async def stock_form(crm: CRPM, product: Product, *, correction: bool) -> Product | None:
     """Restock (receive units) or correct the stock to a counted value."""
     heading = f"Correct the stock of {product.name}" if correction else f"Restock {product.name}"
-    with ui.dialog() as dialog, ui.card().classes("w-full max-w-md"):
-        dialog.props["aria-label"] = heading
-        ui.label(heading).classes("text-h6").props('role="heading" aria-level="2"')
+    with form_dialog(heading) as dialog:
         ui.label(f"In stock now: {product.stock}").mark("stock-now")
         if correction:
             amount = ui.number("Counted stock", value=product.stock, min=0, step=1, precision=0)
@@ -161,86 +151,68 @@ async def stock_form(crm: CRPM, product: Product, *, correction: bool) -> Produc
             if value is None:
                 amount.error = "Enter a whole number"
                 return
-            try:
-                if correction:
-                    saved = await db(crm.products.set_stock, product.id, value, note=note.value)
-                else:
-                    saved = await db(crm.products.restock, product.id, value, note=note.value)
-            except errors.ValidationError as exc:
-                if not field_error(exc, fields):
-                    report(exc)
-                return
-            dialog.submit(saved)
-
-        with ui.row().classes("w-full justify-end gap-2"):
-            ui.button("Cancel", on_click=lambda: dialog.submit(None)).props("flat")
-            ui.button(
-                "Save count" if correction else "Restock", icon="inventory", on_click=save
-            ).mark("stock-save")
-    result = await run_dialog(dialog)
-    return result if isinstance(result, Product) else None
-
-
-class ProductsPage:
-    def __init__(self, ctx: PageContext) -> None:
-        self.crm = ctx.crm
-        self.status = "all"
-        with ui.row().classes("w-full items-center gap-2"):
-            search = ui.input("Search name or SKU").props(
-                "outlined dense clearable debounce=300 type=search"
+            change = crm.products.set_stock if correction else crm.products.restock
+            await save_or_mark(
+                dialog,
+                fields,
+                lambda: change(product.id, value, note=note.value),
+                catch=(errors.ValidationError,),
             )
-            search.classes("grow min-w-0").mark("product-search")
-            search.on_value_change(guarded(lambda e: self.table.set_search(e.value)))
-            ui.select(STATUS, value="all", label="Show", on_change=self._on_status).props(
-                "outlined dense"
-            ).classes("min-w-[10rem]").mark("product-status")
-            ui.button("Add product", icon="add_box", on_click=self.add).mark("add-product")
-        self.table: ServerTable[Product] = ServerTable(
-            columns=COLUMNS,
-            fetch=self._fetch,
-            to_row=_row,
-            marker="products-table",
-            label="Products",
-            sort_by="name",
+
+        form_buttons(
+            dialog,
+            save,
+            marker="stock-save",
+            label="Save count" if correction else "Restock",
+            icon="inventory",
         )
-        self.table.table.add_slot(
-            "body-cell-name", name_button_slot("name", "open", label_field="name", prefix="Open")
-        )
+    return await form_result(dialog, Product)
+
+
+class ProductsPage(RecordListPage[Product]):
+    noun = "product"
+    plural = "Products"
+    search_label = "Search name or SKU"
+    add_icon = "add_box"
+    statuses = STATUS
+    columns = COLUMNS
+    detail_actions = (
+        ("Restock", "add_shopping_cart", "restock"),
+        ("Correct stock", "fact_check", "correct"),
+        ("Edit", "edit", "edit"),
+    )
+    deactivated = "{name} is now inactive and cannot be sold"
+    in_use = (
+        "{name} has been sold and cannot be deleted. "
+        "Deactivate the product instead: its sales stay in the reports."
+    )
+
+    def __init__(self, ctx: PageContext) -> None:
+        super().__init__(ctx)
         self.table.table.add_slot("body-cell-stock", STOCK_SLOT)
-        self.table.table.on("open", guarded(lambda e: self.open(int(e.args))))
 
-    def _fetch(self, q: Query) -> Page[Product]:
-        active = {"all": None, "active": True, "inactive": False, "low": True}[self.status]
-        return self.crm.products.list(
-            search=q.search,
-            active=active,
-            low_stock=LOW_STOCK if self.status == "low" else None,
-            offset=q.offset,
-            limit=q.limit,
-            order_by=q.order_by or "name",
-            descending=q.descending,
-        )
+    @property
+    def service(self) -> RecordService[Product]:
+        return self.crm.products
 
-    @guarded
-    async def _on_status(self, e: Any) -> None:
-        self.status = str(e.value)
-        await self.table.load(page=1)
+    def to_row(self, record: Product) -> dict[str, Any]:
+        return _row(record)
 
-    @guarded
-    async def add(self) -> None:
-        saved = await product_form(self.crm)
-        if saved is not None:
-            success(f"Added product {saved.name} ({saved.stock} in stock)")
-            await self.table.load()
+    async def form(self, existing: Product | None = None) -> Product | None:
+        return await product_form(self.crm, existing)
+
+    def filters(self) -> dict[str, Any]:
+        if self.status == "low":
+            return {"active": True, "low_stock": LOW_STOCK}
+        return {**super().filters(), "low_stock": None}
+
+    def added(self, saved: Product) -> str:
+        return f"Added product {saved.name} ({saved.stock} in stock)"
 
     async def open(self, product_id: int) -> None:
         """The product's detail with its stock movements and the actions."""
         product = await db(self.crm.products.get, product_id)
-        with ui.dialog() as dialog, ui.card().classes("w-full max-w-3xl"):
-            dialog.props["aria-label"] = f"Product {product.name}"
-            ui.label(product.name).classes("text-h6").props('role="heading" aria-level="2"').mark(
-                "detail-name"
-            )
+        with self.detail_dialog(product) as dialog:
             with ui.row().classes("gap-x-6 gap-y-1 flex-wrap items-center"):
                 ui.label(f"SKU: {product.sku or '-'}")
                 ui.label(f"Price: {money(product.price)}")
@@ -262,39 +234,11 @@ class ProductsPage:
                 rows_per_page=5,
             )
             movements.table.props("dense")
-            with ui.row().classes("w-full justify-end gap-2 flex-wrap"):
-                for label, icon, action in (
-                    ("Restock", "add_shopping_cart", "restock"),
-                    ("Correct stock", "fact_check", "correct"),
-                    ("Edit", "edit", "edit"),
-                ):
-                    ui.button(label, icon=icon, on_click=lambda a=action: dialog.submit(a)).mark(
-                        f"product-{action}"
-                    )
-                if product.active:
-                    ui.button(
-                        "Deactivate", icon="block", on_click=lambda: dialog.submit("deactivate")
-                    ).props("outline").mark("product-deactivate")
-                else:
-                    ui.button(
-                        "Reactivate",
-                        icon="check_circle",
-                        on_click=lambda: dialog.submit("reactivate"),
-                    ).props("outline").mark("product-reactivate")
-                ui.button(
-                    "Delete",
-                    icon="delete",
-                    color="negative",
-                    on_click=lambda: dialog.submit("delete"),
-                ).mark("product-delete")
-                ui.button("Close", on_click=lambda: dialog.submit(None)).props("flat")
         dialog.open()
         await movements.load()
-        action = await run_dialog(dialog)
-        if action is not None:
-            await self._act(product, str(action))
+        await self.run_detail(dialog, product)
 
-    async def _act(self, product: Product, action: str) -> None:
+    async def act(self, product: Product, action: str) -> None:
         if action in ("restock", "correct"):
             before = product.stock
             saved = await stock_form(self.crm, product, correction=action == "correct")
@@ -302,41 +246,10 @@ class ProductsPage:
                 change = saved.stock - before
                 success(f"{saved.name}: stock {before} → {saved.stock} ({change:+d})")
                 await self.table.load()
-        elif action == "edit":
-            edited = await product_form(self.crm, product)
-            if edited is not None:
-                success(f"Saved product {edited.name}")
-                await self.table.load()
-        elif action == "deactivate":
-            await db(self.crm.products.deactivate, product.id)
-            success(f"{product.name} is now inactive and cannot be sold")
-            await self.table.load()
-        elif action == "reactivate":
-            await db(self.crm.products.reactivate, product.id)
-            success(f"{product.name} is active again")
-            await self.table.load()
-        elif action == "delete":
-            if not await confirm(
-                f"Delete the product {product.name} for good?", ok="Delete", marker="confirm-delete"
-            ):
-                return
-            try:
-                await db(self.crm.products.delete, product.id)
-            except errors.Conflict:
-                ui.notify(
-                    f"{product.name} has been sold and cannot be deleted. "
-                    "Deactivate the product instead: its sales stay in the reports.",
-                    type="negative",
-                    multi_line=True,
-                )
-                return
-            success(f"Deleted product {product.name}")
-            await self.table.load()
+        else:
+            await super().act(product, action)
 
 
-async def build(ctx: PageContext) -> None:
-    page = ProductsPage(ctx)
-    await page.table.load()
-
-
-module = Module(title="Products", icon="inventory_2", route="/products", build=build, order=20)
+module = Module(
+    title="Products", icon="inventory_2", route="/products", build=ProductsPage.build, order=20
+)
