@@ -165,12 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     exp = commands.add_parser(
         "export",
         parents=[common],
-        help="export customers, products or purchases to a CSV file",
-        description="Write every customer, product or live purchase to a CSV file.",
+        help="export customers, products, purchases or stock movements to a CSV file",
+        description="Write every customer, product, live purchase or stock movement to a CSV "
+        "file (movements are the stock ledger, for reading; they do not import).",
         epilog=EXPORT_EPILOG,
         formatter_class=raw,
     )
-    exp.add_argument("kind", choices=KINDS)
+    exp.add_argument("kind", choices=(*KINDS, "movements"))
     exp.add_argument("file", metavar="FILE.csv", help="the file to write, - for standard output")
     exp.add_argument("--raw", action="store_true", help="no leading ' before formula-like cells")
     exp.set_defaults(run=_export)
@@ -250,7 +251,10 @@ def _import(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     target: str | IO[str] = sys.stdout if args.file == "-" else args.file
     with _connect(args) as crm:
-        count = transfer.export_csv(crm, args.kind, target, guard_formulas=not args.raw)
+        if args.kind == "movements":
+            count = transfer.export_movements(crm, target, guard_formulas=not args.raw)
+        else:
+            count = transfer.export_csv(crm, args.kind, target, guard_formulas=not args.raw)
     if args.file == "-":
         sys.stdout.flush()
     where = _name(args.file, "standard output")

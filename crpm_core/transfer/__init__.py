@@ -80,6 +80,7 @@ __all__ = [
     "Target",
     "export_csv",
     "export_customers",
+    "export_movements",
     "export_products",
     "export_purchases",
     "guard",
@@ -161,3 +162,20 @@ def export_products(crm: CRPM, target: Target, *, guard_formulas: bool = True) -
 
 def export_purchases(crm: CRPM, target: Target, *, guard_formulas: bool = True) -> int:
     return export_csv(crm, "purchases", target, guard_formulas=guard_formulas)
+
+
+def export_movements(
+    crm: CRPM,
+    target: Target,
+    *,
+    product_id: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    guard_formulas: bool = True,
+) -> int:
+    """Stream the stock ledger (the sales report's "stock updates") as CSV, oldest first:
+    ``at,product_sku,product_name,kind,change,stock_after,note,purchase_id``. For reading
+    and spreadsheets; it is not an import format. Returns the number of movements."""
+    return _exporting.run_movements(
+        crm, target, product_id=product_id, start=start, end=end, guard_formulas=guard_formulas
+    )

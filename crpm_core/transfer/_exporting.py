@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 
 from crpm_core.api import CRPM
 from crpm_core.domain import from_minor
+from crpm_core.domain import validation as v
 from crpm_core.errors import ValidationError
-from crpm_core.persistence.tables import customers, products, purchases
+from crpm_core.persistence.tables import customers, products, purchases, stock_movements
 from crpm_core.transfer._files import Target, output
 from crpm_core.transfer._formats import COLUMNS, KINDS, Kind, guard
 
@@ -56,5 +58,66 @@ def run(crm: CRPM, kind: Kind, target: Target, *, guard_formulas: bool = True) -
         for row in conn.execute(query):
             values = cells(row)
             writer.writerow([guard(c) for c in values] if guard_formulas else values)
+            count += 1
+    return count
+
+
+MOVEMENT_COLUMNS: tuple[str, ...] = (
+    "at",
+    "product_sku",
+    "product_name",
+    "kind",
+    "change",
+    "stock_after",
+    "note",
+    "purchase_id",
+)
+"""The stock ledger's export (for reading, not for importing), oldest movement first."""
+TEXT_CELLS = (1, 2, 6)  # product_sku, product_name, note
+
+
+def run_movements(
+    crm: CRPM,
+    target: Target,
+    *,
+    product_id: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    guard_formulas: bool = True,
+) -> int:
+    """Write the stock ledger (optionally one product's, within ``[start, end)``) as CSV."""
+    m = stock_movements.c
+    query = (
+        select(m.at, _p.sku, _p.name, m.kind, m.change, m.stock_after, m.note, m.purchase_id)
+        .join_from(stock_movements, products, _p.id == m.product_id)
+        .order_by(m.at, m.id)
+    )
+    if product_id is not None:
+        query = query.where(m.product_id == v.record_id(product_id, "product_id"))
+    lo = v.optional_timestamp(start, "start")
+    hi = v.optional_timestamp(end, "end")
+    if lo is not None:
+        query = query.where(m.at >= lo)
+    if hi is not None:
+        query = query.where(m.at < hi)
+    count = 0
+    with output(target) as stream, crm.db.transaction(write=False) as conn:
+        writer = csv.writer(stream)
+        writer.writerow(MOVEMENT_COLUMNS)
+        for r in conn.execute(query.execution_options(yield_per=YIELD)):
+            values = [
+                r[0].isoformat(),
+                r[1] or "",
+                r[2],
+                r[3],
+                str(int(r[4])),
+                str(int(r[5])),
+                r[6] or "",
+                "" if r[7] is None else str(int(r[7])),
+            ]
+            if guard_formulas:  # text cells only: "-4" is a number, not a formula
+                for i in TEXT_CELLS:
+                    values[i] = guard(values[i])
+            writer.writerow(values)
             count += 1
     return count

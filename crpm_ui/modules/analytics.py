@@ -4,18 +4,19 @@ top customers and best- and least-selling products; stock levels and stock updat
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from nicegui import ui
 
-from crpm_core import CRPM, Page, StockMovement
+from crpm_core import CRPM, Page, StockMovement, transfer
 from crpm_core.domain import Bucket, CustomerRanking, PeriodSales, ProductPerformance
 from crpm_ui import theme
 from crpm_ui.context import PageContext
 from crpm_ui.feedback import db, guarded
-from crpm_ui.formatting import csv_bytes, money, when
+from crpm_ui.formatting import csv_bytes, money
 from crpm_ui.modules.products import LOW_STOCK, movement_row
 from crpm_ui.registry import Module
 from crpm_ui.widgets import Query, ServerTable, tile
@@ -23,8 +24,8 @@ from crpm_ui.widgets import Query, ServerTable, tile
 __all__ = ["MAX_EXPORT_ROWS", "module"]
 
 TOP = 10
-MAX_EXPORT_ROWS = 50_000
-"""The stock-updates CSV holds at most this many movements (newest first)."""
+MAX_EXPORT_ROWS = 200_000
+"""Above this many stock updates the browser download is refused (the CLI streams any size)."""
 BUCKETS: dict[str, str] = {"day": "Day", "week": "Week", "month": "Month"}
 
 CUSTOMER_COLUMNS: list[dict[str, Any]] = [
@@ -341,41 +342,25 @@ class AnalyticsPage:
 
     @guarded
     async def download_movements(self) -> None:
+        """The stock updates of the range, streamed from the ledger by crpm_core's export."""
         start, end = self.range()
-        names = dict(self.product_names)
-
-        def collect() -> tuple[bytes, int, int]:
-            rows: list[list[object]] = []
-            total = 0
-            while len(rows) < MAX_EXPORT_ROWS:
-                page = self.crm.reports.stock_movements(
-                    start=start, end=end, offset=len(rows), limit=1000
-                )
-                total = page.total
-                rows.extend(
-                    [
-                        when(m.at),
-                        names.get(m.product_id, f"#{m.product_id}"),
-                        m.kind,
-                        m.change,
-                        m.stock_after,
-                        m.note,
-                    ]
-                    for m in page
-                )
-                if not page.has_next:
-                    break
-            header = ["at_utc", "product", "kind", "change", "stock_after", "note"]
-            return csv_bytes(header, rows[:MAX_EXPORT_ROWS]), min(len(rows), MAX_EXPORT_ROWS), total
-
-        data, written, total = await db(collect)
-        ui.download.content(data, self._file_name("stock-updates"), "text/csv")
-        if written < total:
+        total = (await db(self.crm.reports.stock_movements, start=start, end=end, limit=1)).total
+        if total > MAX_EXPORT_ROWS:
             ui.notify(
-                f"The file holds the newest {written:,} of {total:,} stock updates; "
-                "choose a shorter range for the rest.",
-                type="info",
+                f"{total:,} stock updates are too many for a browser download; choose a "
+                "shorter range, or use the command line: crpm export movements FILE.csv",
+                type="warning",
+                multi_line=True,
             )
+            return
+
+        def export() -> bytes:
+            out = io.StringIO()
+            transfer.export_movements(self.crm, out, start=start, end=end)
+            return out.getvalue().encode("utf-8-sig")  # the mark tells spreadsheets: UTF-8
+
+        data = await db(export)
+        ui.download.content(data, self._file_name("stock-updates"), "text/csv")
 
 
 async def build(ctx: PageContext) -> None:

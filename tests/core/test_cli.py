@@ -470,3 +470,19 @@ def test_demo_twice_with_force_adds_a_second_shop(
     with crpm_core.connect(url) as crm:
         assert crm.customers.list().total == 40
         assert crm.reports.sales_summary().purchase_count == 100
+
+
+def test_export_movements_streams_the_stock_ledger(
+    crm: CRPM, db_url: URL, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = db_url.render_as_string(hide_password=False)
+    product = crm.products.add(name="Kettle", price="49.00", stock=3, sku="KET")
+    crm.products.restock(product.id, 2, note="-5% supplier promo")
+    code, out, err = crpm(capsys, "--db", url, "export", "movements", "-")
+    assert code == 0 and "exported 2 movements" in err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["kind"], r["change"], r["stock_after"]) for r in rows] == [
+        ("initial", "3", "3"),
+        ("restock", "2", "5"),
+    ]
+    assert rows[1]["note"] == "'-5% supplier promo"

@@ -645,3 +645,29 @@ def test_cancelling_an_imported_purchase_gives_back_only_stock_it_took(
     assert crm.products.get(tea.id).stock == 10
     assert ledger_sum(crm, tea.id) == 10
     assert crm.reports.sales_summary().revenue == Decimal("0.00")
+
+
+def test_the_stock_ledger_exports_oldest_first_and_sums_to_stock(crm: CRPM) -> None:
+    buyer = crm.customers.add(name="Zoë O'Brien", email="zoe@example.ie")
+    tea = crm.products.add(name="=Tea (formula-like)", price="3.50", stock=10, sku="TEA")
+    mug = crm.products.add(name="Mug", price="9.99", stock=2)
+    sale = crm.purchases.record(customer_id=buyer.id, product_id=tea.id, quantity=4)
+    crm.products.restock(tea.id, 5, note="delivery #7")
+    crm.purchases.cancel(sale.id)
+    out = io.StringIO()
+    assert transfer.export_movements(crm, out) == 5
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["kind"], r["change"]) for r in rows if r["product_sku"] == "TEA"] == [
+        ("initial", "10"),
+        ("sale", "-4"),
+        ("restock", "5"),
+        ("cancel", "4"),
+    ]
+    assert rows[0]["product_name"] == "'=Tea (formula-like)"  # neutralised for spreadsheets
+    assert {r["purchase_id"] for r in rows if r["kind"] in ("sale", "cancel")} == {str(sale.id)}
+    assert sum(int(r["change"]) for r in rows if r["product_sku"] == "TEA") == 15
+    only_mug = io.StringIO()
+    assert transfer.export_movements(crm, only_mug, product_id=mug.id, guard_formulas=False) == 1
+    assert "Mug" in only_mug.getvalue() and "Tea" not in only_mug.getvalue()
+    later = io.StringIO()
+    assert transfer.export_movements(crm, later, start=datetime.now(UTC) + timedelta(days=1)) == 0

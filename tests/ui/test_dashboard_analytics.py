@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from nicegui.testing import User
 
 from crpm_core import CRPM
@@ -109,7 +110,23 @@ async def test_csv_downloads_neutralise_formulas(app_user: User, shop: CRPM) -> 
 
     app_user.find(marker="csv-movements").click()
     response = await app_user.download.next()
-    moves = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert len(moves) == 1 + 8
-    assert {r[2] for r in moves[1:]} == {"initial", "sale", "cancel"}
-    assert "-4" in [r[3] for r in moves[1:]]  # numbers stay numbers
+    assert response.content.startswith("\ufeff".encode())  # spreadsheets read it as UTF-8
+    moves = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(moves) == 8
+    assert {r["kind"] for r in moves} == {"initial", "sale", "cancel"}
+    assert "-4" in [r["change"] for r in moves]  # numbers stay numbers
+    assert "'@Cup" in [r["product_name"] for r in moves]  # text that looks like a formula
+
+
+async def test_a_stock_update_download_too_big_for_a_browser_points_to_the_cli(
+    app_user: User, shop: CRPM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crpm_ui.modules import analytics  # the module the app loaded (after the fixture)
+
+    sample_shop(shop)
+    monkeypatch.setattr(analytics, "MAX_EXPORT_ROWS", 3)
+    await app_user.open("/analytics")
+    app_user.find(marker="csv-movements").click()
+    await app_user.should_see("crpm export movements")
+    with pytest.raises(TimeoutError):
+        await app_user.download.next(timeout=0.5)
