@@ -60,10 +60,39 @@ def test_example_runs_and_prints_what_it_says(script: Path, tmp_path: Path) -> N
     assert (tmp_path / "shop.db").exists()
 
 
-def test_the_readme_example_runs_and_prints_what_it_says(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"## The library in a script\s+```python\n(.*?)```", readme, re.S)
+@pytest.mark.parametrize(
+    ("page", "heading"),
+    [("README.md", "The library in a script"), ("docs/index.md", "The library in five lines")],
+)
+def test_the_front_page_examples_run_and_print_what_they_say(
+    page: str, heading: str, tmp_path: Path
+) -> None:
+    text = (ROOT / page).read_text(encoding="utf-8")
+    block = re.search(rf"## {heading}\s+```python\n(.*?)```", text, re.S)
     assert block is not None
     script = tmp_path / "readme_example.py"
     script.write_text(block.group(1), encoding="utf-8")
     test_example_runs_and_prints_what_it_says(script, tmp_path)
+
+
+def test_the_command_line_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ``$ crpm …`` line of docs/cli.md runs, in order, and succeeds."""
+    import contextlib
+    import io
+    import shlex
+
+    from crpm_core.cli import main
+
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    lines = [line[2:] for line in text.splitlines() if line.startswith("$ crpm ")]
+    assert len(lines) >= 4
+    monkeypatch.chdir(tmp_path)
+    for line in lines:
+        command, _, redirect = line.partition(" > ")
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(shlex.split(command)[1:]) == 0, line
+        if redirect:
+            (tmp_path / redirect.strip()).write_text(out.getvalue(), encoding="utf-8")
+    assert (tmp_path / "customers.csv").read_text(encoding="utf-8").startswith("name,email,phone")
+    assert (tmp_path / "months.csv").read_text(encoding="utf-8").count("\n") >= 2
