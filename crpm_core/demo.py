@@ -89,6 +89,7 @@ def fill(
         crm.products.add(name=name, price=Decimal(price), stock=200, sku=f"SKU-{p0 + i + 1:03d}")
         for i, (name, price) in enumerate(PRODUCTS)
     ]
+    stock = {p.id: p.stock for p in goods}
     sellable = goods[:-1]  # one product never sells, as in every real shop
     weights = [1 / (rank + 1) for rank in range(len(sellable))]
     buyer_weights = [rng.paretovariate(1.5) for _ in people]
@@ -97,8 +98,9 @@ def fill(
         product = rng.choices(sellable, weights)[0]
         buyer = rng.choices(people, buyer_weights)[0]
         qty = rng.choice((1, 1, 1, 2, 2, 3, 5))
-        if crm.products.get(product.id).stock < qty:
-            crm.products.restock(product.id, 150, note="weekly delivery")
+        if stock[product.id] < qty:
+            stock[product.id] = crm.products.restock(product.id, 150, note="weekly delivery").stock
+        stock[product.id] -= qty  # kept here: no read of the product per sale
         crm.purchases.record(
             customer_id=buyer.id, product_id=product.id, quantity=qty, purchased_at=at
         )

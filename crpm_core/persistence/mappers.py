@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, CursorResult, Select, func, select
+from sqlalchemy import Connection, CursorResult, Select, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from crpm_core.domain import (
@@ -105,8 +105,6 @@ def text_search(
     conn: Connection, columns: Sequence[ColumnElement[Any]], search: str
 ) -> ColumnElement[bool]:
     """Any of ``columns`` contains ``search``, ignoring case (Unicode-aware everywhere)."""
-    from sqlalchemy import or_
-
     pattern = like_pattern(search)
     name = conn.dialect.name
     return or_(*(dialects.lower(col, name).like(pattern, escape="\\") for col in columns))

@@ -96,3 +96,15 @@ def refuse_if_used(conn: Connection, column: ColumnElement[Any], record_id: int,
     history)."""
     if conn.execute(select(exists().where(column == record_id))).scalar():
         raise Conflict(why)
+
+
+def in_range(
+    column: ColumnElement[Any], lo: datetime | None, hi: datetime | None
+) -> list[ColumnElement[bool]]:
+    """Conditions for ``lo <= column < hi``; a missing bound is no condition."""
+    conditions: list[ColumnElement[bool]] = []
+    if lo is not None:
+        conditions.append(column >= lo)
+    if hi is not None:
+        conditions.append(column < hi)
+    return conditions

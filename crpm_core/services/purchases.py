@@ -14,7 +14,7 @@ from crpm_core.persistence import mappers
 from crpm_core.persistence.database import Database
 from crpm_core.persistence.tables import customers, products, purchases
 from crpm_core.services import ledger
-from crpm_core.services._common import Clock, fetch_one
+from crpm_core.services._common import Clock, fetch_one, in_range
 
 
 def line_query() -> Select[tuple[object, ...]]:
@@ -143,7 +143,14 @@ class Purchases:
         pid = v.record_id(purchase_id, "purchase_id")
         now = self._clock()
         with self._db.transaction() as conn:
-            bought = _get(conn, pid, for_update=True)
+            row = (
+                conn.execute(select(purchases).where(purchases.c.id == pid).with_for_update())
+                .mappings()
+                .first()
+            )
+            if row is None:
+                raise NotFound("purchase", pid)
+            bought = mappers.purchase(row)
             done = conn.execute(
                 update(purchases)
                 .where(purchases.c.id == pid, purchases.c.cancelled_at.is_(None))
@@ -151,10 +158,7 @@ class Purchases:
             )
             if done.rowcount != 1:
                 raise Conflict(f"purchase {pid} is already cancelled")
-            moved = conn.execute(
-                select(purchases.c.stock_moved).where(purchases.c.id == pid)
-            ).scalar_one()
-            if moved:  # history imported without moving stock gives none back
+            if row["stock_moved"]:  # history imported without moving stock gives none back
                 conn.execute(
                     update(products)
                     .where(products.c.id == bought.product_id)
@@ -200,10 +204,7 @@ class Purchases:
             conditions.append(purchases.c.product_id == v.record_id(product_id, "product_id"))
         lo = v.optional_timestamp(start, "start")
         hi = v.optional_timestamp(end, "end")
-        if lo is not None:
-            conditions.append(purchases.c.purchased_at >= lo)
-        if hi is not None:
-            conditions.append(purchases.c.purchased_at < hi)
+        conditions.extend(in_range(purchases.c.purchased_at, lo, hi))
         if not v.flag(include_cancelled, "include_cancelled"):
             conditions.append(purchases.c.cancelled_at.is_(None))
         # Every purchase has exactly one customer and product, so the count needs no join.

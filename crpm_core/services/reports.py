@@ -31,6 +31,7 @@ from crpm_core.errors import ValidationError
 from crpm_core.persistence import dialects, mappers
 from crpm_core.persistence.database import Database
 from crpm_core.persistence.tables import customers, products, purchases, stock_movements
+from crpm_core.services._common import in_range
 
 BUCKETS: tuple[Bucket, ...] = ("day", "week", "month")
 
@@ -43,19 +44,8 @@ def _range(start: object, end: object) -> tuple[datetime | None, datetime | None
     return lo, hi
 
 
-def _in_range(
-    column: ColumnElement[Any], lo: datetime | None, hi: datetime | None
-) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if lo is not None:
-        conditions.append(column >= lo)
-    if hi is not None:
-        conditions.append(column < hi)
-    return conditions
-
-
 def _live(lo: datetime | None, hi: datetime | None) -> list[ColumnElement[bool]]:
-    return [purchases.c.cancelled_at.is_(None), *_in_range(purchases.c.purchased_at, lo, hi)]
+    return [purchases.c.cancelled_at.is_(None), *in_range(purchases.c.purchased_at, lo, hi)]
 
 
 def _int(value: Any) -> int:
@@ -98,14 +88,14 @@ class Reports:
             func.count(func.distinct(p.customer_id)).label("buyers"),
         ).where(*_live(lo, hi), *narrow)
         cancelled = select(func.count()).where(
-            p.cancelled_at.is_not(None), *_in_range(p.purchased_at, lo, hi), *narrow
+            p.cancelled_at.is_not(None), *in_range(p.purchased_at, lo, hi), *narrow
         )
         stock = select(
             func.sum(products.c.stock).label("units"),
             func.sum(products.c.stock * products.c.price_minor).label("value"),
         ).where(*stock_narrow)
         restocked = select(func.sum(stock_movements.c.change)).where(
-            stock_movements.c.kind == "restock", *_in_range(stock_movements.c.at, lo, hi)
+            stock_movements.c.kind == "restock", *in_range(stock_movements.c.at, lo, hi)
         )
         if product_id is not None:
             restocked = restocked.where(stock_movements.c.product_id == product_id)
@@ -303,7 +293,7 @@ class Reports:
         off, lim = v.paging(offset, limit)
         lo, hi = _range(start, end)
         t = stock_movements
-        query = select(t).where(*_in_range(t.c.at, lo, hi))
+        query = select(t).where(*in_range(t.c.at, lo, hi))
         if kind is not None:
             if kind not in MOVEMENT_KINDS:
                 raise ValidationError("kind", f"must be one of {', '.join(MOVEMENT_KINDS)}")

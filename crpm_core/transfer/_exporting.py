@@ -14,6 +14,7 @@ from crpm_core.domain import from_minor
 from crpm_core.domain import validation as v
 from crpm_core.errors import ValidationError
 from crpm_core.persistence.tables import customers, products, purchases, stock_movements
+from crpm_core.services._common import in_range
 from crpm_core.transfer._files import Target, output
 from crpm_core.transfer._formats import COLUMNS, KINDS, Kind, guard
 
@@ -96,10 +97,7 @@ def run_movements(
         query = query.where(m.product_id == v.record_id(product_id, "product_id"))
     lo = v.optional_timestamp(start, "start")
     hi = v.optional_timestamp(end, "end")
-    if lo is not None:
-        query = query.where(m.at >= lo)
-    if hi is not None:
-        query = query.where(m.at < hi)
+    query = query.where(*in_range(m.at, lo, hi))
     count = 0
     with output(target) as stream, crm.db.transaction(write=False) as conn:
         writer = csv.writer(stream)
