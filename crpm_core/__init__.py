@@ -8,7 +8,7 @@
 """
 
 from crpm_core import errors
-from crpm_core.api import CRPM, connect, default_url
+from crpm_core.api import CRPM, Transaction, connect, default_url
 from crpm_core.domain import (
     Customer,
     CustomerRanking,
@@ -19,6 +19,7 @@ from crpm_core.domain import (
     Purchase,
     PurchaseLine,
     SalesSummary,
+    Settings,
     StockMovement,
 )
 from crpm_core.services._common import UNSET
@@ -35,7 +36,9 @@ __all__ = [
     "Purchase",
     "PurchaseLine",
     "SalesSummary",
+    "Settings",
     "StockMovement",
+    "Transaction",
     "connect",
     "default_url",
     "errors",

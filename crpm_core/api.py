@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy.engine import URL
 
-from crpm_core.persistence import migrate
+from crpm_core.persistence import dialects, migrate
 from crpm_core.persistence.database import Database
-from crpm_core.services._common import Clock, utc_now
 from crpm_core.services.customers import Customers
 from crpm_core.services.products import Products
 from crpm_core.services.purchases import Purchases
 from crpm_core.services.reports import Reports
+from crpm_core.services.settings import ShopSettings
+from crpm_core.services.unit_of_work import SYSTEM, Clock, Scope, utc_now
 
 DEFAULT_URL = "sqlite:///crpm.db"
 ENV_VAR = "CRPM_DATABASE_URL"
@@ -24,21 +27,65 @@ def default_url() -> str:
     return os.environ.get(ENV_VAR) or DEFAULT_URL
 
 
-class CRPM:
-    """A thread-safe handle on one database. Every call is its own transaction."""
+class Services:
+    """The use cases, bound to one scope: the handle's (a transaction per call) or a
+    ``transaction()`` block's (every call in the block's transaction)."""
 
-    def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+        self.customers = Customers(scope)
+        self.products = Products(scope)
+        self.purchases = Purchases(scope)
+        self.reports = Reports(scope)
+        self.settings = ShopSettings(scope)
+
+    @property
+    def scope(self) -> Scope:
+        """Where these services open their units of work; for CRPM's own adapters (the
+        importer, the exports, the demo filler), which write through the same rules."""
+        return self._scope
+
+    @property
+    def clock(self) -> Clock:
+        """The source of "now" for every record written (UTC, aware)."""
+        return self._scope.clock
+
+    @property
+    def actor(self) -> str:
+        """Who is acting: ``system`` for a script or the command line's operator."""
+        return self._scope.actor
+
+
+class Transaction(Services):
+    """The services of one ``crm.transaction()`` block: all of their writes commit together
+    when the block ends, or none of them when it ends with an exception."""
+
+
+class CRPM(Services):
+    """A thread-safe handle on one database. Every call is its own transaction;
+    :meth:`transaction` groups several into one."""
+
+    def __init__(self, db: Database, *, clock: Clock = utc_now, actor: str = SYSTEM) -> None:
+        super().__init__(Scope(db, clock, actor))
         self.db = db
-        self.clock = clock
-        """The source of "now" for every record this handle writes (UTC, aware)."""
-        self.customers = Customers(db, clock)
-        self.products = Products(db, clock)
-        self.purchases = Purchases(db, clock)
-        self.reports = Reports(db)
 
     @property
     def url(self) -> URL:
         return self.db.url
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One all-or-nothing transaction for several calls::
+
+            with crm.transaction() as tx:
+                c = tx.customers.add(name="Ada", email="ada@example.org")
+                tx.purchases.record(customer_id=c.id, product_id=p.id, quantity=2)
+
+        Leaving the block with an exception rolls back every call in it. A call refused
+        inside the block (say, short of stock) leaves nothing behind even if the error is
+        caught and the block goes on. Use ``tx``, not the handle, inside the block."""
+        with self._scope.block() as scope:
+            yield Transaction(scope)
 
     def close(self) -> None:
         """Release the database connections."""
@@ -60,14 +107,20 @@ class CRPM:
 
 
 def connect(
-    url: str | URL | None = None, *, clock: Clock = utc_now, migrate_schema: bool = True
+    url: str | URL | None = None,
+    *,
+    clock: Clock = utc_now,
+    migrate_schema: bool = True,
+    busy_timeout: float = dialects.DEFAULT_BUSY_TIMEOUT,
 ) -> CRPM:
     """Open (and create or upgrade, with Alembic) the database at ``url``.
 
     Without a URL: ``$CRPM_DATABASE_URL``, else the SQLite file ``./crpm.db``.
     ``postgresql://`` uses psycopg 3 and ``mysql://``/``mariadb://`` use PyMySQL.
+    ``clock`` is the source of every time the core records; ``busy_timeout`` the seconds a
+    write waits for another writer before it raises :class:`crpm_core.errors.Busy`.
     """
-    db = Database(url if url is not None else default_url())
+    db = Database(url if url is not None else default_url(), busy_timeout=busy_timeout)
     try:
         if migrate_schema:
             migrate.upgrade(db)

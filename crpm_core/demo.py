@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import attrs
 
-from crpm_core.api import CRPM
+from crpm_core.api import CRPM, Services
+from crpm_core.domain import Customer
 
 # fmt: off
 FIRST = [
@@ -52,8 +53,18 @@ class DemoSummary:
     purchases: int
 
 
-def is_empty(crm: CRPM) -> bool:
+def is_empty(crm: Services) -> bool:
     return crm.customers.list(limit=1).total == 0 and crm.products.list(limit=1).total == 0
+
+
+class _Clock:
+    """The demo's clock: set to each event's time, so every record carries it."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
 
 
 def fill(
@@ -66,49 +77,90 @@ def fill(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoSummary:
-    """Add demo customers, products and a year of purchases (popularity is skewed)."""
+    """Add demo customers, products and a year of purchases (popularity is skewed), in one
+    transaction, through the services. The history is coherent: the products arrive first,
+    each customer signs up before their first purchase, every sale, restock and ledger row
+    carries the time it happened, and the stock is what the ledger says."""
     rng = random.Random(seed)
-    end = (now or datetime.now(UTC)).replace(microsecond=0)
+    end = (now or crm.clock()).astimezone(UTC).replace(microsecond=0)
+    start = end - timedelta(days=days)
+    clock = _Clock(start)
+    # The same database, with the demo's clock: everything below is stamped with its time.
+    shop = CRPM(crm.db, clock=clock, actor=crm.actor)
     # Numbers after what is there already, so a second fill never repeats an email or SKU.
     first_customer = crm.customers.list(limit=1, order_by="id", descending=True).items
     first_product = crm.products.list(limit=1, order_by="id", descending=True).items
     c0 = first_customer[0].id if first_customer else 0
     p0 = first_product[0].id if first_product else 0
-    people = []
+
+    times = sorted(
+        start + timedelta(seconds=rng.randrange(1, days * 86400)) for _ in range(purchases)
+    )
+    buyer_weights = [rng.paretovariate(1.5) for _ in range(customers)]
+    buyers = [rng.choices(range(customers), buyer_weights)[0] for _ in times]
+    first_buy: dict[int, datetime] = {}
+    for at, who in zip(times, buyers, strict=True):
+        first_buy.setdefault(who, at)
+    # Each customer signs up some time before their first purchase (or at some point, if never).
+    signup = []
     for i in range(customers):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        phone = rng.choice(PHONES).format(a=rng.randrange(100, 999), b=rng.randrange(1000, 9999))
-        people.append(
-            crm.customers.add(
-                name=f"{first} {last}",
-                email=f"{_ascii(first)}.{_ascii(last)}.{c0 + i}@example.com",
-                phone=phone if rng.random() < 0.85 else None,
+        latest = first_buy.get(i, end)
+        signup.append(
+            latest - timedelta(seconds=rng.randrange(0, int((latest - start).total_seconds()) + 1))
+        )
+    order = sorted(range(customers), key=lambda i: (signup[i], i))
+
+    with shop.transaction() as tx:
+        people: dict[int, Customer] = {}
+        clock.at = start
+        goods = [
+            tx.products.add(name=name, price=Decimal(price), stock=200, sku=f"SKU-{p0 + i + 1:03d}")
+            for i, (name, price) in enumerate(PRODUCTS)
+        ]
+        stock = {p.id: p.stock for p in goods}
+        sellable = goods[:-1]  # one product never sells, as in every real shop
+        weights = [1 / (rank + 1) for rank in range(len(sellable))]
+        details = []
+        for _ in range(customers):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            phone = rng.choice(PHONES).format(
+                a=rng.randrange(100, 999), b=rng.randrange(1000, 9999)
             )
-        )
-    goods = [
-        crm.products.add(name=name, price=Decimal(price), stock=200, sku=f"SKU-{p0 + i + 1:03d}")
-        for i, (name, price) in enumerate(PRODUCTS)
-    ]
-    stock = {p.id: p.stock for p in goods}
-    sellable = goods[:-1]  # one product never sells, as in every real shop
-    weights = [1 / (rank + 1) for rank in range(len(sellable))]
-    buyer_weights = [rng.paretovariate(1.5) for _ in people]
-    times = sorted(end - timedelta(seconds=rng.randrange(days * 86400)) for _ in range(purchases))
-    for n, at in enumerate(times, start=1):
-        product = rng.choices(sellable, weights)[0]
-        buyer = rng.choices(people, buyer_weights)[0]
-        qty = rng.choice((1, 1, 1, 2, 2, 3, 5))
-        if stock[product.id] < qty:
-            stock[product.id] = crm.products.restock(product.id, 150, note="weekly delivery").stock
-        stock[product.id] -= qty  # kept here: no read of the product per sale
-        crm.purchases.record(
-            customer_id=buyer.id, product_id=product.id, quantity=qty, purchased_at=at
-        )
-        if progress is not None and n % 100 == 0:
-            progress(n, purchases)
-    for buyer in rng.sample(people, max(1, customers // 50)):
-        crm.customers.deactivate(buyer.id)
+            details.append((first, last, phone if rng.random() < 0.85 else None))
+        joined = 0
+        for n, (at, who) in enumerate(zip(times, buyers, strict=True), start=1):
+            while joined < customers and signup[order[joined]] <= at:
+                i = order[joined]
+                clock.at = signup[i]
+                people[i] = _add_customer(tx, details[i], c0 + i)
+                joined += 1
+            clock.at = at
+            product = rng.choices(sellable, weights)[0]
+            qty = rng.choice((1, 1, 1, 2, 2, 3, 5))
+            if stock[product.id] < qty:
+                stock[product.id] = tx.products.restock(
+                    product.id, 150, note="weekly delivery"
+                ).stock
+            stock[product.id] -= qty  # kept here: no read of the product per sale
+            tx.purchases.record(customer_id=people[who].id, product_id=product.id, quantity=qty)
+            if progress is not None and n % 100 == 0:
+                progress(n, purchases)
+        for i in order[joined:]:
+            clock.at = signup[i]
+            people[i] = _add_customer(tx, details[i], c0 + i)
+        clock.at = end
+        for i in rng.sample(range(customers), max(1, customers // 50)):
+            tx.customers.deactivate(people[i].id)
     return DemoSummary(customers=customers, products=len(goods), purchases=purchases)
+
+
+def _add_customer(tx: Services, detail: tuple[str, str, str | None], number: int) -> Customer:
+    first, last, phone = detail
+    return tx.customers.add(
+        name=f"{first} {last}",
+        email=f"{_ascii(first)}.{_ascii(last)}.{number}@example.com",
+        phone=phone,
+    )
 
 
 def _ascii(text: str) -> str:

@@ -8,11 +8,13 @@ The edges (the app, the command line) turn these into messages; the core never p
 from __future__ import annotations
 
 __all__ = [
+    "Busy",
     "CRPMError",
     "Conflict",
     "InactiveRecord",
     "InsufficientStock",
     "NotFound",
+    "StorageError",
     "ValidationError",
 ]
 
@@ -73,3 +75,18 @@ class InactiveRecord(CRPMError):
         super().__init__(f"{entity} {record_id} is inactive")
         self.entity = entity
         self.record_id = record_id
+
+
+class Busy(CRPMError):
+    """Another writer held the database for longer than the busy timeout; nothing was
+    changed, and trying again later may succeed."""
+
+    def __init__(
+        self, message: str = "the database is busy with another change; try again"
+    ) -> None:
+        super().__init__(message)
+
+
+class StorageError(CRPMError):
+    """The database refused or could not carry out the call for a reason of its own (it is
+    unreachable, or a value broke one of its limits); nothing was changed."""

@@ -7,9 +7,16 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from crpm_core import CRPM
-from crpm_core.persistence.tables import customers, metadata, products, purchases, stock_movements
+from crpm_core.persistence.tables import (
+    customers,
+    metadata,
+    products,
+    purchases,
+    settings,
+    stock_movements,
+)
 
-TABLES_IN_DELETE_ORDER = (stock_movements, purchases, products, customers)
+TABLES_IN_DELETE_ORDER = (stock_movements, purchases, products, customers, settings)
 
 
 def wipe(crm: CRPM) -> None:

@@ -13,8 +13,10 @@ from crpm_core.domain.models import (
     Purchase,
     PurchaseLine,
     SalesSummary,
+    Settings,
     StockMovement,
 )
+from crpm_core.domain import rules, search
 from crpm_core.domain.money import from_minor, parse_money, to_minor
 
 __all__ = [
@@ -30,8 +32,11 @@ __all__ = [
     "Purchase",
     "PurchaseLine",
     "SalesSummary",
+    "Settings",
     "StockMovement",
     "from_minor",
     "parse_money",
+    "rules",
+    "search",
     "to_minor",
 ]

@@ -40,6 +40,8 @@ class Product:
     stock: int
     active: bool
     created_at: datetime
+    reorder_point: int | None = None
+    """Low stock at or below this; ``None``: the shop's ``low_stock_default``."""
 
 
 @attrs.frozen
@@ -86,6 +88,8 @@ class StockMovement:
     stock_after: int
     note: str | None
     purchase_id: int | None = None
+    actor: str = "system"
+    """Who moved the stock (the acting user of the unit of work)."""
 
 
 @attrs.frozen
@@ -158,3 +162,15 @@ class PeriodSales:
     revenue: Decimal
     units_sold: int
     purchase_count: int
+
+
+@attrs.frozen
+class Settings:
+    """The shop's settings: its name on receipts, its currency (ISO 4217), its time zone
+    (IANA) for days, weeks and months, and the stock at or below which a product without a
+    reorder point of its own counts as low."""
+
+    shop_name: str
+    currency: str
+    timezone: str
+    low_stock_default: int

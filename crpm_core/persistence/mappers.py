@@ -17,7 +17,7 @@ from crpm_core.domain import (
     StockMovement,
     from_minor,
 )
-from crpm_core.persistence import dialects
+from crpm_core.domain import search as folding
 
 T = TypeVar("T")
 Row = Mapping[Any, Any]
@@ -43,6 +43,7 @@ def product(row: Row) -> Product:
         stock=int(row["stock"]),
         active=bool(row["active"]),
         created_at=row["created_at"],
+        reorder_point=None if row["reorder_point"] is None else int(row["reorder_point"]),
     )
 
 
@@ -84,6 +85,7 @@ def stock_movement(row: Row) -> StockMovement:
         stock_after=int(row["stock_after"]),
         note=row["note"],
         purchase_id=None if row["purchase_id"] is None else int(row["purchase_id"]),
+        actor=row["actor"],
     )
 
 
@@ -95,19 +97,19 @@ def inserted_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
-def like_pattern(search: str) -> str:
-    """``%search%`` with the LIKE wildcards of the search itself escaped."""
-    escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
+def search_match(key: ColumnElement[Any], term: str) -> ColumnElement[bool]:
+    """The folded search key contains the folded ``term`` (or, for a term like a phone
+    number, the phone's digits contain the term's): the same answer on every backend."""
+    condition = key.like(_contains(folding.fold(term)), escape="\\")
+    if folding.phone_like(term):
+        digits = f"%{folding.DIGITS_MARK}%{folding.digits(term)}%"
+        condition = or_(condition, key.like(digits, escape="\\"))
+    return condition
 
 
-def text_search(
-    conn: Connection, columns: Sequence[ColumnElement[Any]], search: str
-) -> ColumnElement[bool]:
-    """Any of ``columns`` contains ``search``, ignoring case (Unicode-aware everywhere)."""
-    pattern = like_pattern(search)
-    name = conn.dialect.name
-    return or_(*(dialects.lower(col, name).like(pattern, escape="\\") for col in columns))
+def _contains(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def paged(

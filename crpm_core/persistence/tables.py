@@ -13,10 +13,11 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    text,
     true,
 )
 
-from crpm_core.persistence.dialects import TABLE_KWARGS, ExactKey, Id, UTCDateTime
+from crpm_core.persistence.dialects import TABLE_KWARGS, ExactKey, ExactText, Id, UTCDateTime
 from crpm_core.persistence.indexes import report_indexes
 
 metadata = MetaData(
@@ -39,6 +40,8 @@ customers = Table(
     Column("phone", String(40), nullable=True),
     Column("active", Boolean(create_constraint=False), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # name, email and phone folded for searching (crpm_core.domain.search), migration 0003
+    Column("search_key", ExactText(), nullable=False, server_default=text("''")),
     Index(None, "name"),
     **TABLE_KWARGS,
 )
@@ -53,6 +56,9 @@ products = Table(
     Column("stock", Integer, nullable=False),
     Column("active", Boolean(create_constraint=False), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # None: the shop's low_stock_default applies (migration 0003)
+    Column("reorder_point", Integer, nullable=True),
+    Column("search_key", ExactText(), nullable=False, server_default=text("''")),
     CheckConstraint("stock >= 0", name="stock_not_negative"),
     CheckConstraint("price_minor >= 0", name="price_not_negative"),
     Index(None, "name"),
@@ -72,9 +78,12 @@ purchases = Table(
     Column("cancelled_at", UTCDateTime(), nullable=True),
     # False for history imported without moving stock: cancelling it gives no stock back
     Column("stock_moved", Boolean(create_constraint=False), nullable=False, server_default=true()),
+    # the external order number of an imported sale: a file imported twice is refused (0003)
+    Column("order_ref", ExactKey(64), nullable=True),
     CheckConstraint("quantity >= 1", name="quantity_positive"),
     Index(None, "customer_id", "purchased_at"),
     Index(None, "product_id", "purchased_at"),
+    Index(None, "order_ref"),
     # covering indexes of the reports, partial where the backend can (migration 0002)
     *report_indexes(),
     **TABLE_KWARGS,
@@ -91,6 +100,8 @@ stock_movements = Table(
     Column("stock_after", Integer, nullable=False),
     Column("note", String(500), nullable=True),
     Column("purchase_id", Id, ForeignKey("purchases.id"), nullable=True),
+    # who moved the stock: the unit of work's actor (migration 0003)
+    Column("actor", String(100), nullable=False, server_default=text("'system'")),
     CheckConstraint(
         "kind IN ('initial', 'restock', 'sale', 'cancel', 'adjustment')", name="kind_known"
     ),
@@ -98,5 +109,17 @@ stock_movements = Table(
     Index(None, "product_id", "at"),
     Index(None, "at"),
     Index(None, "purchase_id"),
+    **TABLE_KWARGS,
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1: one shop
+    Column("shop_name", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("low_stock_default", Integer, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
     **TABLE_KWARGS,
 )

@@ -1,10 +1,10 @@
-"""What the use cases share: the clock, the "not given" marker, ordering and lookups."""
+"""What the use cases share: the "not given" marker, ordering and lookups."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, exists, select, update
@@ -13,15 +13,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict, NotFound, ValidationError
 from crpm_core.persistence import dialects
-from crpm_core.persistence.database import Database
 from crpm_core.persistence.mappers import Row
+from crpm_core.services.unit_of_work import Clock, Scope, utc_now
+
+__all__ = ["UNSET", "Clock", "fetch_one", "in_range", "order_clause", "refuse_if_used", "utc_now"]
 
 T = TypeVar("T")
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class _Unset(enum.Enum):
@@ -76,7 +73,7 @@ def fetch_one(
 
 
 def set_active(
-    db: Database,
+    scope: Scope,
     table: Table,
     record_id: object,
     active: bool,
@@ -85,10 +82,10 @@ def set_active(
 ) -> T:
     """Deactivate or reactivate one record (history is never touched) and return it."""
     rid = v.record_id(record_id, f"{entity}_id")
-    with db.transaction() as conn:
-        fetch_one(conn, table, rid, entity, convert, for_update=True)
-        conn.execute(update(table).where(table.c.id == rid).values(active=active))
-        return fetch_one(conn, table, rid, entity, convert)
+    with scope() as uow:
+        fetch_one(uow.conn, table, rid, entity, convert, for_update=True)
+        uow.conn.execute(update(table).where(table.c.id == rid).values(active=active))
+        return fetch_one(uow.conn, table, rid, entity, convert)
 
 
 def refuse_if_used(conn: Connection, column: ColumnElement[Any], record_id: int, why: str) -> None:

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from crpm_core.domain import Page, Product, parse_money, to_minor
+from crpm_core.domain import Page, Product, parse_money, rules, to_minor
+from crpm_core.domain import search as folding
 from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict, ValidationError
 from crpm_core.persistence import mappers
-from crpm_core.persistence.database import Database
 from crpm_core.persistence.tables import products, purchases, stock_movements
 from crpm_core.services import ledger
 from crpm_core.services._common import (
     UNSET,
-    Clock,
     fetch_one,
     order_clause,
     refuse_if_used,
     set_active,
 )
+from crpm_core.services.settings import current_settings
+from crpm_core.services.unit_of_work import Scope, UnitOfWork
 
 ORDERABLE = {
     "name": products.c.name,
@@ -33,45 +35,86 @@ ORDERABLE = {
 }
 
 
+def new_row(
+    *,
+    name: object,
+    price: object,
+    stock: object,
+    sku: object,
+    created_at: datetime,
+    reorder_point: object = None,
+) -> dict[str, Any]:
+    """A new product's row, every field checked: the one rule for ``add`` and the importer."""
+    clean_sku = v.sku(sku)
+    clean_name = v.name(name)
+    return {
+        "sku": clean_sku,
+        "name": clean_name,
+        "price_minor": to_minor(parse_money(price)),
+        "stock": v.stock(stock),
+        "active": True,
+        "created_at": created_at,
+        "reorder_point": rules.reorder_point(reorder_point),
+        "search_key": folding.key(clean_name, clean_sku),
+    }
+
+
+def sku_taken(sku: str | None) -> Conflict:
+    """The refusal of a SKU another product has."""
+    return Conflict(f"the SKU {sku} is already used by another product", field="sku")
+
+
+def opening_stock(uow: UnitOfWork, product_id: int, stock: int, at: datetime) -> dict[str, Any]:
+    """A new product's first ledger row: its opening stock, as an "initial" movement."""
+    return {
+        "product_id": product_id,
+        "kind": "initial",
+        "change": stock,
+        "stock_after": stock,
+        "at": at,
+    }
+
+
 class Products:
-    """``crm.products``: every method is one transaction."""
+    """``crm.products``: every method is one unit of work."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db = db
-        self._clock = clock
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
 
-    def add(self, *, name: str, price: object, stock: int = 0, sku: str | None = None) -> Product:
-        """Add a product; its opening stock is the ledger's first ("initial") movement."""
-        now = self._clock()
-        values: dict[str, Any] = {
-            "name": v.name(name),
-            "price_minor": to_minor(parse_money(price)),
-            "stock": v.stock(stock),
-            "sku": v.sku(sku),
-            "active": True,
-            "created_at": now,
-        }
-        with self._db.transaction() as conn:
-            _ensure_sku_free(conn, values["sku"], None)
-            try:
-                result = conn.execute(insert(products).values(**values))
-            except IntegrityError:
-                raise _sku_taken(values["sku"]) from None
-            pid = mappers.inserted_id(result)
-            ledger.record(
-                conn,
-                product_id=pid,
-                kind="initial",
-                change=values["stock"],
-                stock_after=values["stock"],
-                at=now,
+    def add(
+        self,
+        *,
+        name: str,
+        price: object,
+        stock: int = 0,
+        sku: str | None = None,
+        reorder_point: int | None = None,
+    ) -> Product:
+        """Add a product; its opening stock is the ledger's first ("initial") movement.
+        ``reorder_point``: low stock at or below it (``None``: the shop's default)."""
+        with self._scope() as uow:
+            now = uow.now()
+            values = new_row(
+                name=name,
+                price=price,
+                stock=stock,
+                sku=sku,
+                created_at=now,
+                reorder_point=reorder_point,
             )
-            return _get(conn, pid)
+            _ensure_sku_free(uow.conn, values["sku"], None)
+            try:
+                result = uow.conn.execute(insert(products).values(**values))
+            except IntegrityError:
+                raise sku_taken(values["sku"]) from None
+            pid = mappers.inserted_id(result)
+            ledger.record(uow, **opening_stock(uow, pid, values["stock"], now))
+            return _get(uow.conn, pid)
 
     def get(self, product_id: int) -> Product:
         pid = v.record_id(product_id, "product_id")
-        with self._db.transaction(write=False) as conn:
-            return _get(conn, pid)
+        with self._scope(write=False) as uow:
+            return _get(uow.conn, pid)
 
     def list(
         self,
@@ -84,29 +127,41 @@ class Products:
         descending: bool = False,
         low_stock: int | None = None,
     ) -> Page[Product]:
-        """One page of products; ``search`` matches name or SKU.
+        """One page of products; ``search`` matches name or SKU, ignoring case and accents.
 
         ``low_stock=n`` keeps only products with at most ``n`` in stock.
         """
         off, lim = v.paging(offset, limit)
         wanted = v.flag(active, "active")
         order = order_clause(
-            ORDERABLE, order_by, descending, products.c.id, dialect_name=self._db.dialect_name
+            ORDERABLE, order_by, descending, products.c.id, dialect_name=self._scope.dialect_name
         )
         text = v.search(search)
         threshold = None if low_stock is None else v.stock(low_stock, "low_stock")
-        with self._db.transaction(write=False) as conn:
-            query = select(products)
-            if text:
-                cols = [products.c.name, products.c.sku]
-                query = query.where(mappers.text_search(conn, cols, text))
-            if wanted is not None:
-                query = query.where(products.c.active == wanted)
-            if threshold is not None:
-                query = query.where(products.c.stock <= threshold)
+        query = select(products)
+        if text:
+            query = query.where(mappers.search_match(products.c.search_key, text))
+        if wanted is not None:
+            query = query.where(products.c.active == wanted)
+        if threshold is not None:
+            query = query.where(products.c.stock <= threshold)
+        with self._scope(write=False) as uow:
             return mappers.paged(
-                conn, query, order=order, offset=off, limit=lim, convert=mappers.product
+                uow.conn, query, order=order, offset=off, limit=lim, convert=mappers.product
             )
+
+    def low_stock(self) -> list[Product]:
+        """The active products at or below their reorder point (their own, else the shop's
+        ``low_stock_default``), emptiest first."""
+        with self._scope(write=False) as uow:
+            default = current_settings(uow.conn).low_stock_default
+            point = func.coalesce(products.c.reorder_point, default)
+            query = (
+                select(products)
+                .where(products.c.active, products.c.stock <= point)
+                .order_by(products.c.stock, products.c.name, products.c.id)
+            )
+            return [mappers.product(r) for r in uow.conn.execute(query).mappings()]
 
     def update(
         self,
@@ -116,10 +171,12 @@ class Products:
         price: object = UNSET,
         sku: object = UNSET,
         stock: object = UNSET,
+        reorder_point: object = UNSET,
         note: object = None,
     ) -> Product:
         """Change only the fields given. A new price applies to later sales only;
-        ``stock=`` is a stock-count correction, written to the ledger as an adjustment."""
+        ``stock=`` is a stock-count correction, written to the ledger as an adjustment;
+        ``reorder_point=None`` falls back to the shop's default."""
         pid = v.record_id(product_id, "product_id")
         values: dict[str, Any] = {}
         if name is not UNSET:
@@ -128,19 +185,25 @@ class Products:
             values["price_minor"] = to_minor(parse_money(price))
         if sku is not UNSET:
             values["sku"] = v.sku(sku)
+        if reorder_point is not UNSET:
+            values["reorder_point"] = rules.reorder_point(reorder_point)
         new_stock = None if stock is UNSET else v.stock(stock)
         text = v.note(note)
-        with self._db.transaction() as conn:
-            _get(conn, pid, for_update=True)
+        with self._scope() as uow:
+            conn = uow.conn
+            before = _get(conn, pid, for_update=True)
             if "sku" in values:
                 _ensure_sku_free(conn, values["sku"], pid)
             if values:
+                values["search_key"] = folding.key(
+                    values.get("name", before.name), values.get("sku", before.sku)
+                )
                 try:
                     conn.execute(update(products).where(products.c.id == pid).values(values))
                 except IntegrityError:
-                    raise _sku_taken(values["sku"]) from None
+                    raise sku_taken(values["sku"]) from None
             if new_stock is not None:
-                self._adjust(conn, pid, new_stock, text)
+                _adjust(uow, pid, new_stock, text)
             return _get(conn, pid)
 
     def restock(self, product_id: int, quantity: int, *, note: str | None = None) -> Product:
@@ -148,48 +211,43 @@ class Products:
         pid = v.record_id(product_id, "product_id")
         qty = v.whole_number(quantity, "quantity", minimum=1, maximum=v.MAX_STOCK)
         text = v.note(note)
-        with self._db.transaction() as conn:
-            _get(conn, pid, for_update=True)
-            result = conn.execute(
+        with self._scope() as uow:
+            _get(uow.conn, pid, for_update=True)
+            result = uow.conn.execute(
                 update(products)
                 .where(products.c.id == pid, products.c.stock + qty <= v.MAX_STOCK)
                 .values(stock=products.c.stock + qty)
             )
             if result.rowcount != 1:
                 raise ValidationError("quantity", f"would take the stock above {v.MAX_STOCK:,}")
-            after = ledger.stock_of(conn, pid)
+            after = ledger.stock_of(uow.conn, pid)
             ledger.record(
-                conn,
-                product_id=pid,
-                kind="restock",
-                change=qty,
-                stock_after=after,
-                at=self._clock(),
-                note=text,
+                uow, product_id=pid, kind="restock", change=qty, stock_after=after, note=text
             )
-            return _get(conn, pid)
+            return _get(uow.conn, pid)
 
     def set_stock(self, product_id: int, stock: int, *, note: str | None = None) -> Product:
         """Correct the stock to a counted value (>= 0); the difference is an adjustment."""
         pid = v.record_id(product_id, "product_id")
         counted = v.stock(stock)
         text = v.note(note)
-        with self._db.transaction() as conn:
-            _get(conn, pid, for_update=True)
-            self._adjust(conn, pid, counted, text)
-            return _get(conn, pid)
+        with self._scope() as uow:
+            _get(uow.conn, pid, for_update=True)
+            _adjust(uow, pid, counted, text)
+            return _get(uow.conn, pid)
 
     def deactivate(self, product_id: int) -> Product:
         """Keep the product and its history, but sell it no more."""
-        return set_active(self._db, products, product_id, False, "product", mappers.product)
+        return set_active(self._scope, products, product_id, False, "product", mappers.product)
 
     def reactivate(self, product_id: int) -> Product:
-        return set_active(self._db, products, product_id, True, "product", mappers.product)
+        return set_active(self._scope, products, product_id, True, "product", mappers.product)
 
     def delete(self, product_id: int) -> None:
         """Remove a product never sold, with its stock ledger; a sold one is refused."""
         pid = v.record_id(product_id, "product_id")
-        with self._db.transaction() as conn:
+        with self._scope() as uow:
+            conn = uow.conn
             _get(conn, pid, for_update=True)
             refuse_if_used(
                 conn,
@@ -200,26 +258,22 @@ class Products:
             conn.execute(stock_movements.delete().where(stock_movements.c.product_id == pid))
             conn.execute(products.delete().where(products.c.id == pid))
 
-    def _adjust(self, conn: Connection, pid: int, counted: int, note: str | None) -> None:
-        before = ledger.stock_of(conn, pid)
-        conn.execute(update(products).where(products.c.id == pid).values(stock=counted))
-        ledger.record(
-            conn,
-            product_id=pid,
-            kind="adjustment",
-            change=counted - before,
-            stock_after=counted,
-            at=self._clock(),
-            note=note,
-        )
+
+def _adjust(uow: UnitOfWork, pid: int, counted: int, note: str | None) -> None:
+    before = ledger.stock_of(uow.conn, pid)
+    uow.conn.execute(update(products).where(products.c.id == pid).values(stock=counted))
+    ledger.record(
+        uow,
+        product_id=pid,
+        kind="adjustment",
+        change=counted - before,
+        stock_after=counted,
+        note=note,
+    )
 
 
 def _get(conn: Connection, pid: int, *, for_update: bool = False) -> Product:
     return fetch_one(conn, products, pid, "product", mappers.product, for_update=for_update)
-
-
-def _sku_taken(sku: str | None) -> Conflict:
-    return Conflict(f"the SKU {sku} is already used by another product", field="sku")
 
 
 def _ensure_sku_free(conn: Connection, sku: str | None, own_id: int | None) -> None:
@@ -229,4 +283,4 @@ def _ensure_sku_free(conn: Connection, sku: str | None, own_id: int | None) -> N
     if own_id is not None:
         query = query.where(products.c.id != own_id)
     if conn.execute(query).first() is not None:
-        raise _sku_taken(sku)
+        raise sku_taken(sku)

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import Connection, Select, bindparam, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from crpm_core.domain import Page, Purchase, PurchaseLine
+from crpm_core.domain import Page, Purchase, PurchaseLine, rules
 from crpm_core.domain import validation as v
-from crpm_core.errors import Conflict, InactiveRecord, InsufficientStock, NotFound
+from crpm_core.errors import Conflict, NotFound
 from crpm_core.persistence import mappers
-from crpm_core.persistence.database import Database
 from crpm_core.persistence.tables import customers, products, purchases
 from crpm_core.services import ledger
-from crpm_core.services._common import Clock, fetch_one, in_range
+from crpm_core.services._common import fetch_one, in_range
+from crpm_core.services.unit_of_work import Scope
 
 
 def line_query() -> Select[tuple[object, ...]]:
@@ -50,12 +50,16 @@ _TAKE_STOCK = (
     )
     .values(stock=products.c.stock - bindparam("qty"))
 )
-_PRICE_AND_STOCK = select(products.c.price_minor, products.c.stock).where(
-    products.c.id == bindparam("pid")
+# The customer is share-locked (it cannot be deleted or deactivated before we commit) and the
+# product locked for update (its price, stock and state cannot change under us). SQLite's
+# BEGIN IMMEDIATE already excludes every other writer; there the clauses are left out.
+_CUSTOMER = (
+    select(customers.c.active).where(customers.c.id == bindparam("cid")).with_for_update(read=True)
 )
-_CUSTOMER_ACTIVE = select(customers.c.active).where(customers.c.id == bindparam("cid"))
-_PRODUCT_STATE = select(products.c.active, products.c.stock).where(
-    products.c.id == bindparam("pid")
+_PRODUCT = (
+    select(products.c.active, products.c.stock, products.c.price_minor)
+    .where(products.c.id == bindparam("pid"))
+    .with_for_update()
 )
 _PURCHASE = select(purchases).where(purchases.c.id == bindparam("id"))
 
@@ -85,11 +89,10 @@ def insert_purchase(
 
 
 class Purchases:
-    """``crm.purchases``: every method is one transaction."""
+    """``crm.purchases``: every method is one unit of work."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db = db
-        self._clock = clock
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
 
     def record(
         self,
@@ -104,30 +107,39 @@ class Purchases:
         cid = v.record_id(customer_id, "customer_id")
         pid = v.record_id(product_id, "product_id")
         qty = v.quantity(quantity)
-        now = self._clock()
-        at = v.optional_timestamp(purchased_at, "purchased_at") or now
-        with self._db.transaction() as conn:
-            _check_parties(conn, cid, pid, qty)
+        at = v.optional_timestamp(purchased_at, "purchased_at")
+        with self._scope() as uow:
+            conn = uow.conn
+            buyer = conn.execute(_CUSTOMER, {"cid": cid}).first()
+            item = conn.execute(_PRODUCT, {"pid": pid}).first()
+            rules.check_sale(
+                cid,
+                None if buyer is None else rules.Party(bool(buyer.active)),
+                pid,
+                None if item is None else rules.Party(bool(item.active), int(item.stock)),
+                qty,
+            )
+            assert item is not None  # checked above
             taken = conn.execute(_TAKE_STOCK, {"pid": pid, "qty": qty})
-            if taken.rowcount != 1:  # someone else changed the product meanwhile
-                _check_parties(conn, cid, pid, qty)
-                raise RuntimeError("stock update matched no row")  # pragma: no cover
-            # The row is ours until commit: its price and stock cannot change under us.
-            row = conn.execute(_PRICE_AND_STOCK, {"pid": pid}).one()
+            if taken.rowcount != 1:  # pragma: no cover - the row is locked since the check
+                raise Conflict(
+                    f"product {pid} changed during the sale; nothing was sold, try again"
+                )
+            now = uow.now()
             purchase_id = insert_purchase(
                 conn,
                 customer_id=cid,
                 product_id=pid,
                 quantity=qty,
-                unit_price_minor=int(row.price_minor),
-                purchased_at=at,
+                unit_price_minor=int(item.price_minor),
+                purchased_at=at or now,
             )
             ledger.record(
-                conn,
+                uow,
                 product_id=pid,
                 kind="sale",
                 change=-qty,
-                stock_after=int(row.stock),
+                stock_after=int(item.stock) - qty,
                 at=now,
                 purchase_id=purchase_id,
             )
@@ -135,14 +147,15 @@ class Purchases:
 
     def get(self, purchase_id: int) -> Purchase:
         pid = v.record_id(purchase_id, "purchase_id")
-        with self._db.transaction(write=False) as conn:
-            return _get(conn, pid)
+        with self._scope(write=False) as uow:
+            return _get(uow.conn, pid)
 
     def cancel(self, purchase_id: int) -> Purchase:
         """Undo a sale: stock comes back, revenue drops it, history keeps it (marked)."""
         pid = v.record_id(purchase_id, "purchase_id")
-        now = self._clock()
-        with self._db.transaction() as conn:
+        with self._scope() as uow:
+            conn = uow.conn
+            now = uow.now()
             row = (
                 conn.execute(select(purchases).where(purchases.c.id == pid).with_for_update())
                 .mappings()
@@ -165,7 +178,7 @@ class Purchases:
                     .values(stock=products.c.stock + bought.quantity)
                 )
                 ledger.record(
-                    conn,
+                    uow,
                     product_id=bought.product_id,
                     kind="cancel",
                     change=bought.quantity,
@@ -178,10 +191,10 @@ class Purchases:
     def history(self, customer_id: int) -> list[PurchaseLine]:
         """Every purchase of a customer, newest first, cancelled ones marked."""
         cid = v.record_id(customer_id, "customer_id")
-        with self._db.transaction(write=False) as conn:
-            fetch_one(conn, customers, cid, "customer", mappers.customer)
+        with self._scope(write=False) as uow:
+            fetch_one(uow.conn, customers, cid, "customer", mappers.customer)
             query = line_query().where(purchases.c.customer_id == cid).order_by(*NEWEST_FIRST)
-            return [mappers.purchase_line(r) for r in conn.execute(query).mappings()]
+            return [mappers.purchase_line(r) for r in uow.conn.execute(query).mappings()]
 
     def list(
         self,
@@ -210,28 +223,12 @@ class Purchases:
         # Every purchase has exactly one customer and product, so the count needs no join.
         count = select(func.count()).select_from(purchases).where(*conditions)
         page = line_query().where(*conditions).order_by(*NEWEST_FIRST).offset(off).limit(lim)
-        with self._db.transaction(write=False) as conn:
-            total = int(conn.execute(count).scalar_one())
-            rows = conn.execute(page).mappings()
+        with self._scope(write=False) as uow:
+            total = int(uow.conn.execute(count).scalar_one())
+            rows = uow.conn.execute(page).mappings()
             items = tuple(mappers.purchase_line(r) for r in rows)
         return Page(items=items, total=total, offset=off, limit=lim)
 
 
 def _get(conn: Connection, pid: int, *, for_update: bool = False) -> Purchase:
     return fetch_one(conn, purchases, pid, "purchase", mappers.purchase, for_update=for_update)
-
-
-def _check_parties(conn: Connection, cid: int, pid: int, qty: int) -> None:
-    """Refuse in a fixed order: missing, then inactive, then short of stock."""
-    buyer = conn.execute(_CUSTOMER_ACTIVE, {"cid": cid}).first()
-    if buyer is None:
-        raise NotFound("customer", cid)
-    item = conn.execute(_PRODUCT_STATE, {"pid": pid}).first()
-    if item is None:
-        raise NotFound("product", pid)
-    if not buyer.active:
-        raise InactiveRecord("customer", cid)
-    if not item.active:
-        raise InactiveRecord("product", pid)
-    if item.stock < qty:
-        raise InsufficientStock(pid, qty, int(item.stock))

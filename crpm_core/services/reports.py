@@ -29,9 +29,10 @@ from crpm_core.domain import (
 from crpm_core.domain import validation as v
 from crpm_core.errors import ValidationError
 from crpm_core.persistence import dialects, mappers
-from crpm_core.persistence.database import Database
+from crpm_core.persistence.dialects import Sums, with_exact_sums
 from crpm_core.persistence.tables import customers, products, purchases, stock_movements
 from crpm_core.services._common import in_range
+from crpm_core.services.unit_of_work import Scope
 
 BUCKETS: tuple[Bucket, ...] = ("day", "week", "month")
 
@@ -55,8 +56,8 @@ def _int(value: Any) -> int:
 class Reports:
     """``crm.reports``."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
 
     def sales_summary(
         self,
@@ -81,28 +82,38 @@ class Reports:
             pid = v.record_id(product_id, "product_id")
             narrow.append(p.product_id == pid)
             stock_narrow.append(products.c.id == pid)
-        sales = select(
-            func.sum(p.total_minor).label("revenue"),
-            func.sum(p.quantity).label("units"),
-            func.count().label("purchases"),
-            func.count(func.distinct(p.customer_id)).label("buyers"),
-        ).where(*_live(lo, hi), *narrow)
+
+        def sales(sums: Sums) -> Any:
+            return conn.execute(
+                select(
+                    sums.sum(p.total_minor).label("revenue"),
+                    func.sum(p.quantity).label("units"),
+                    func.count().label("purchases"),
+                    func.count(func.distinct(p.customer_id)).label("buyers"),
+                ).where(*_live(lo, hi), *narrow)
+            ).one()
+
+        def stock(sums: Sums) -> Any:
+            return conn.execute(
+                select(
+                    func.sum(products.c.stock).label("units"),
+                    sums.dot(products.c.stock, products.c.price_minor).label("value"),
+                ).where(*stock_narrow)
+            ).one()
+
         cancelled = select(func.count()).where(
             p.cancelled_at.is_not(None), *in_range(p.purchased_at, lo, hi), *narrow
         )
-        stock = select(
-            func.sum(products.c.stock).label("units"),
-            func.sum(products.c.stock * products.c.price_minor).label("value"),
-        ).where(*stock_narrow)
         restocked = select(func.sum(stock_movements.c.change)).where(
             stock_movements.c.kind == "restock", *in_range(stock_movements.c.at, lo, hi)
         )
         if product_id is not None:
             restocked = restocked.where(stock_movements.c.product_id == product_id)
-        with self._db.transaction(write=False) as conn:
-            s = conn.execute(sales).one()
+        with self._scope(write=False) as uow:
+            conn = uow.conn
+            s = with_exact_sums(conn, sales)
             c = conn.execute(cancelled).scalar()
-            k = conn.execute(stock).one()
+            k = with_exact_sums(conn, stock)
             r = conn.execute(restocked).scalar()
         revenue = from_minor(_int(s.revenue))
         count = _int(s.purchases)
@@ -130,33 +141,38 @@ class Reports:
         lim = v.whole_number(limit, "limit", minimum=1, maximum=10_000)
         lo, hi = _range(start, end)
         p = purchases.c
-        totals = (
-            select(
-                p.customer_id,
-                func.count().label("purchase_count"),
-                func.sum(p.quantity).label("units"),
-                func.sum(p.total_minor).label("revenue"),
+
+        def ranking(sums: Sums) -> Any:
+            totals = (
+                select(
+                    p.customer_id,
+                    func.count().label("purchase_count"),
+                    func.sum(p.quantity).label("units"),
+                    sums.sum(p.total_minor).label("revenue"),
+                )
+                .where(*_live(lo, hi))
+                .group_by(p.customer_id)
+                .subquery()
             )
-            .where(*_live(lo, hi))
-            .group_by(p.customer_id)
-            .subquery()
-        )
-        query = (
-            select(
-                func.rank().over(order_by=desc(totals.c.revenue)).label("rank"),
-                customers.c.id,
-                customers.c.name,
-                customers.c.email,
-                totals.c.purchase_count,
-                totals.c.units,
-                totals.c.revenue,
+            query = (
+                select(
+                    func.rank().over(order_by=desc(totals.c.revenue)).label("rank"),
+                    customers.c.id,
+                    customers.c.name,
+                    customers.c.email,
+                    totals.c.purchase_count,
+                    totals.c.units,
+                    totals.c.revenue,
+                )
+                .join_from(totals, customers, customers.c.id == totals.c.customer_id)
+                .order_by(desc(totals.c.revenue), customers.c.id)
+                .limit(lim)
             )
-            .join_from(totals, customers, customers.c.id == totals.c.customer_id)
-            .order_by(desc(totals.c.revenue), customers.c.id)
-            .limit(lim)
-        )
-        with self._db.transaction(write=False) as conn:
-            rows = conn.execute(query).all()
+            return conn.execute(query).all()
+
+        with self._scope(write=False) as uow:
+            conn = uow.conn
+            rows = with_exact_sums(conn, ranking)
         return [
             CustomerRanking(
                 rank=int(r.rank),
@@ -178,36 +194,41 @@ class Reports:
         The head of the list is the best-selling products, the tail the least-selling."""
         lo, hi = _range(start, end)
         p = purchases.c
-        totals = (
-            select(
-                p.product_id,
-                func.count().label("purchase_count"),
-                func.sum(p.quantity).label("units"),
-                func.sum(p.total_minor).label("revenue"),
+
+        def performance(sums: Sums) -> Any:
+            totals = (
+                select(
+                    p.product_id,
+                    func.count().label("purchase_count"),
+                    func.sum(p.quantity).label("units"),
+                    sums.sum(p.total_minor).label("revenue"),
+                )
+                .where(*_live(lo, hi))
+                .group_by(p.product_id)
+                .subquery()
             )
-            .where(*_live(lo, hi))
-            .group_by(p.product_id)
-            .subquery()
-        )
-        units = func.coalesce(totals.c.units, 0)
-        revenue = func.coalesce(totals.c.revenue, 0)
-        query = (
-            select(
-                func.rank().over(order_by=[desc(units), desc(revenue)]).label("rank"),
-                products.c.id,
-                products.c.sku,
-                products.c.name,
-                products.c.stock,
-                products.c.active,
-                units.label("units"),
-                revenue.label("revenue"),
-                func.coalesce(totals.c.purchase_count, 0).label("purchase_count"),
+            units = func.coalesce(totals.c.units, 0)
+            revenue = func.coalesce(totals.c.revenue, 0)
+            query = (
+                select(
+                    func.rank().over(order_by=[desc(units), desc(revenue)]).label("rank"),
+                    products.c.id,
+                    products.c.sku,
+                    products.c.name,
+                    products.c.stock,
+                    products.c.active,
+                    units.label("units"),
+                    revenue.label("revenue"),
+                    func.coalesce(totals.c.purchase_count, 0).label("purchase_count"),
+                )
+                .select_from(products.outerjoin(totals, totals.c.product_id == products.c.id))
+                .order_by(desc(units), desc(revenue), products.c.id)
             )
-            .select_from(products.outerjoin(totals, totals.c.product_id == products.c.id))
-            .order_by(desc(units), desc(revenue), products.c.id)
-        )
-        with self._db.transaction(write=False) as conn:
-            rows = conn.execute(query).all()
+            return conn.execute(query).all()
+
+        with self._scope(write=False) as uow:
+            conn = uow.conn
+            rows = with_exact_sums(conn, performance)
         return [
             ProductPerformance(
                 rank=int(r.rank),
@@ -242,20 +263,25 @@ class Reports:
         conditions = _live(lo, hi)
         if product_id is not None:
             conditions.append(p.product_id == v.record_id(product_id, "product_id"))
-        with self._db.transaction(write=False) as conn:
+        with self._scope(write=False) as uow:
+            conn = uow.conn
             period = dialects.period_start(p.purchased_at, bucket, conn.dialect.name)
-            query: Select[Any] = (
-                select(
-                    period.label("period"),
-                    func.sum(p.total_minor).label("revenue"),
-                    func.sum(p.quantity).label("units"),
-                    func.count().label("purchases"),
+
+            def series_rows(sums: Sums) -> Any:
+                query: Select[Any] = (
+                    select(
+                        period.label("period"),
+                        sums.sum(p.total_minor).label("revenue"),
+                        func.sum(p.quantity).label("units"),
+                        func.count().label("purchases"),
+                    )
+                    .where(and_(*conditions))
+                    .group_by(literal_column("period"))
+                    .order_by(literal_column("period"))
                 )
-                .where(and_(*conditions))
-                .group_by(literal_column("period"))
-                .order_by(literal_column("period"))
-            )
-            rows = conn.execute(query).all()
+                return conn.execute(query).all()
+
+            rows = with_exact_sums(conn, series_rows)
         found = {
             dialects.as_utc_datetime(r.period): PeriodSales(
                 period_start=dialects.as_utc_datetime(r.period),
@@ -300,9 +326,9 @@ class Reports:
             query = query.where(t.c.kind == kind)
         if product_id is not None:
             query = query.where(t.c.product_id == v.record_id(product_id, "product_id"))
-        with self._db.transaction(write=False) as conn:
+        with self._scope(write=False) as uow:
             return mappers.paged(
-                conn,
+                uow.conn,
                 query,
                 order=[t.c.at.desc(), t.c.id.desc()],
                 offset=off,

@@ -1,4 +1,13 @@
-"""Imports: check every row, then write them all in batches, in one transaction."""
+"""Imports: an adapter over the same rules as the services.
+
+Two phases. *Checking* runs in a read transaction, so sales go on meanwhile: every row is
+parsed and checked with the services' own row builders and rules (``customers.new_row``,
+``products.new_row``, ``rules.check_sale``), against the database and the rows before it,
+and spooled to disk. *Writing* runs in one write transaction, under a lock that serialises
+large imports: the rows go in batches, stock moves and the ledger is written through the
+same ledger writer as a sale. A record another user changed between the phases (an email
+taken, a product sold out or deactivated, a customer deleted) refuses the whole file.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +18,19 @@ import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import Connection, Table, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
-from crpm_core.api import CRPM
-from crpm_core.domain import parse_money, to_minor
+from crpm_core.domain import parse_money, rules, to_minor
 from crpm_core.domain import validation as v
-from crpm_core.errors import Conflict, ValidationError
+from crpm_core.errors import Conflict, CRPMError, InactiveRecord, InsufficientStock, ValidationError
 from crpm_core.persistence import dialects
-from crpm_core.persistence.tables import customers, products, purchases, stock_movements
+from crpm_core.persistence.tables import customers, products, purchases
+from crpm_core.services import customers as customer_rules
 from crpm_core.services import ledger
-from crpm_core.services._common import utc_now
+from crpm_core.services import products as product_rules
+from crpm_core.services.unit_of_work import UnitOfWork
 from crpm_core.transfer._files import Source, read_text, records
 from crpm_core.transfer._formats import (
     COLUMNS,
@@ -36,10 +45,14 @@ from crpm_core.transfer._formats import (
     whole_number,
 )
 
+if TYPE_CHECKING:
+    from crpm_core.api import Services
+
 BATCH = 5_000
 """Rows per INSERT call; SQLAlchemy splits them further into multi-row statements."""
 CHECK_REPORT_EVERY = 2_000
 LOOKUP_YIELD = 10_000
+REF_CHUNK = 500
 
 Row = dict[str, Any]
 
@@ -60,10 +73,11 @@ class _Importer:
     def check(self, line: int, row: Row) -> None:
         """Rules across rows and against the database (duplicates, stock)."""
 
-    def prepare(self, conn: Connection) -> None:
-        """After every row passed its checks, before the first row is written."""
+    def prepare(self, uow: UnitOfWork) -> None:
+        """In the write transaction, before the first row is written: re-check what another
+        user may have changed since the check, and move stock."""
 
-    def write(self, conn: Connection, batch: list[Row]) -> None:
+    def write(self, uow: UnitOfWork, batch: list[Row]) -> None:
         raise NotImplementedError
 
 
@@ -79,16 +93,7 @@ class _Customers(_Importer):
 
     def parse(self, cells: list[str]) -> Row:
         name, email, phone = cells
-        clean_name = v.name(name, "name")
-        address = v.email(email, "email")
-        return {
-            "name": clean_name,
-            "email": address,
-            "email_key": v.email_key(address),
-            "phone": v.phone(phone, "phone"),
-            "active": True,
-            "created_at": self.now,
-        }
+        return customer_rules.new_row(name=name, email=email, phone=phone, created_at=self.now)
 
     def check(self, line: int, row: Row) -> None:
         key, address = row["email_key"], row["email"]
@@ -98,8 +103,8 @@ class _Customers(_Importer):
         if first != line:
             raise RowError(line, "email", f"{address} repeats line {first} (ignoring case)")
 
-    def write(self, conn: Connection, batch: list[Row]) -> None:
-        dialects.insert_many(conn, customers, batch)
+    def write(self, uow: UnitOfWork, batch: list[Row]) -> None:
+        dialects.insert_many(uow.conn, customers, batch)
 
 
 class _Products(_Importer):
@@ -118,17 +123,14 @@ class _Products(_Importer):
 
     def parse(self, cells: list[str]) -> Row:
         sku, name, price, stock = cells
-        clean_sku = v.sku(sku, "sku")
-        clean_name = v.name(name, "name")
-        price_minor = to_minor(parse_money(price, "price"))
-        return {
-            "sku": clean_sku,
-            "name": clean_name,
-            "price_minor": price_minor,
-            "stock": v.stock(whole_number(stock, "stock"), "stock"),
-            "active": True,
-            "created_at": self.now,
-        }
+        clean_sku = v.sku(sku, "sku")  # checked first, as the columns read
+        return product_rules.new_row(
+            sku=clean_sku,
+            name=name,
+            price=price,
+            stock=whole_number(stock, "stock"),
+            created_at=self.now,
+        )
 
     def check(self, line: int, row: Row) -> None:
         sku = row["sku"]
@@ -140,23 +142,18 @@ class _Products(_Importer):
         if first != line:
             raise RowError(line, "sku", f"{sku} repeats line {first}")
 
-    def write(self, conn: Connection, batch: list[Row]) -> None:
+    def write(self, uow: UnitOfWork, batch: list[Row]) -> None:
         """Each new product's opening stock is its ledger's "initial" movement."""
-        added = conn.execute(insert(products).returning(products.c.id, products.c.stock), batch)
-        moves = [
-            {
-                "product_id": int(pid),
-                "kind": "initial",
-                "change": int(stock),
-                "stock_after": int(stock),
-                "at": self.now,
-                "note": None,
-                "purchase_id": None,
-            }
-            for pid, stock in added
-        ]
-        if moves:
-            conn.execute(insert(stock_movements), moves)
+        added = uow.conn.execute(insert(products).returning(products.c.id, products.c.stock), batch)
+        ledger.record_many(
+            uow,
+            [
+                ledger.movement(
+                    uow, **product_rules.opening_stock(uow, int(pid), int(stock), self.now)
+                )
+                for pid, stock in added
+            ],
+        )
 
 
 class _Purchases(_Importer):
@@ -191,17 +188,23 @@ class _Purchases(_Importer):
             self.skus[int(pid)] = sku
             if not active:
                 self.inactive_products.add(int(pid))
+        query = select(purchases.c.order_ref).where(purchases.c.order_ref.is_not(None)).distinct()
+        self.stored_refs: set[str] = set(
+            conn.execute(query.execution_options(yield_per=LOOKUP_YIELD)).scalars()
+        )
+        self.refs: dict[str, tuple[int, int]] = {}  # ref -> (first line, customer id)
         self.sold: dict[int, int] = {}
         self.sales: dict[int, int] = {}
 
     def parse(self, cells: list[str]) -> Row:
-        email, sku, quantity, unit_price, purchased_at = cells
+        email, sku, quantity, unit_price, purchased_at, order_ref = cells
         return {
             "customer_id": self._customer(email),
             "product_id": self._product(sku),
             **self._amounts(quantity, unit_price),
             "purchased_at": timestamp(purchased_at, "purchased_at"),
             "stock_moved": self.move_stock,
+            "order_ref": rules.order_ref(order_ref or None),
         }
 
     def _customer(self, email: str) -> int:
@@ -236,22 +239,49 @@ class _Purchases(_Importer):
         return {"quantity": qty, "unit_price_minor": price, "total_minor": price * qty}
 
     def check(self, line: int, row: Row) -> None:
-        """With stock moving, the rules of a sale: both parties active, enough stock."""
+        """An order's number is new, and names one customer; with stock moving, the rules
+        of a sale (``rules.check_sale``) hold for the rows up to here."""
+        ref = row["order_ref"]
+        if ref is not None:
+            if ref in self.stored_refs:
+                raise RowError(line, "order_ref", f"order {ref} is already stored")
+            first, buyer = self.refs.setdefault(ref, (line, row["customer_id"]))
+            if buyer != row["customer_id"]:
+                raise RowError(
+                    line, "customer_email", f"order {ref} (line {first}) has another customer"
+                )
         if not self.move_stock:
             return
         cid, pid = row["customer_id"], row["product_id"]
-        if cid in self.inactive_customers:
-            raise RowError(line, "customer_email", "the customer is inactive and cannot buy")
-        if pid in self.inactive_products:
-            raise RowError(line, "product_sku", "the product is inactive and cannot be sold")
         sold = self.sold.get(pid, 0) + row["quantity"]
-        if sold > self.stock[pid]:
-            raise StockShortage(line, self.skus[pid], sold, self.stock[pid])
+        try:
+            rules.check_sale(
+                cid,
+                rules.Party(cid not in self.inactive_customers),
+                pid,
+                rules.Party(pid not in self.inactive_products, self.stock[pid]),
+                sold,
+            )
+        except InactiveRecord as exc:
+            column = "customer_email" if exc.entity == "customer" else "product_sku"
+            raise RowError(line, column, f"the {exc.entity} is inactive") from None
+        except InsufficientStock as exc:
+            raise StockShortage(line, self.skus[pid], exc.requested, exc.available) from None
         self.sold[pid] = sold
         self.sales[pid] = self.sales.get(pid, 0) + 1
 
-    def prepare(self, conn: Connection) -> None:
-        """Take each product's units at once, with one "sale" movement per product."""
+    def prepare(self, uow: UnitOfWork) -> None:
+        """Refuse numbers stored since the check; take each product's units at once, with one
+        "sale" movement per product (the same conditional update as a sale)."""
+        conn = uow.conn
+        refs = sorted(self.refs)
+        for i in range(0, len(refs), REF_CHUNK):
+            chunk = refs[i : i + REF_CHUNK]
+            hit = conn.execute(
+                select(purchases.c.order_ref).where(purchases.c.order_ref.in_(chunk)).limit(1)
+            ).scalar()
+            if hit is not None:
+                raise RowError(self.refs[hit][0], "order_ref", f"order {hit} is already stored")
         for pid, units in sorted(self.sold.items()):
             taken = conn.execute(
                 update(products)
@@ -264,7 +294,7 @@ class _Purchases(_Importer):
                     "nothing was imported, try again"
                 )
             ledger.record(
-                conn,
+                uow,
                 product_id=pid,
                 kind="sale",
                 change=-units,
@@ -273,12 +303,12 @@ class _Purchases(_Importer):
                 note=v.note(f"{self.note}: {self.sales[pid]:,} purchases"),
             )
 
-    def write(self, conn: Connection, batch: list[Row]) -> None:
-        dialects.insert_many(conn, purchases, batch)
+    def write(self, uow: UnitOfWork, batch: list[Row]) -> None:
+        dialects.insert_many(uow.conn, purchases, batch)
 
 
 def run(
-    crm: CRPM,
+    crm: Services,
     kind: Kind,
     source: Source,
     *,
@@ -289,32 +319,38 @@ def run(
     """Import one file of ``kind``: all rows or, on the first bad one, none."""
     if kind not in KINDS:
         raise ValidationError("kind", "must be customers, products or purchases")
-    moment = utc_now() if now is None else v.utc_timestamp(now, "now")
     report = progress or _quiet
     name = str(source) if isinstance(source, str | os.PathLike) else getattr(source, "name", "")
-    try:
-        with _Spool() as spool, crm.db.transaction() as conn:
-            importer = _make(kind, conn, moment, move_stock=move_stock, name=str(name))
+    scope = crm.scope
+    with _Spool() as spool:
+        with scope(write=False) as uow:
+            moment = uow.now() if now is None else v.utc_timestamp(now, "now")
+            importer = _make(kind, uow.conn, moment, move_stock=move_stock, name=str(name))
             with read_text(source) as (text, fraction):
-                for line, cells in records(text, COLUMNS[kind]):
+                for line, cells in _with_optional(kind, records(text, COLUMNS[kind])):
                     row = _parse(importer, line, cells)
                     importer.check(line, row)
                     spool.add(row)
                     if spool.count % CHECK_REPORT_EVERY == 0:
                         report(Progress("checking", spool.count, fraction()))
-            report(Progress("checking", spool.count, 1.0))
-            importer.prepare(conn)
-            written = 0
-            with dialects.bulk_load(conn, importer.table, spool.count):
-                for batch in spool.batches():
-                    importer.write(conn, batch)
-                    written += len(batch)
-                    report(Progress("writing", written, written / spool.count))
-    except IntegrityError as exc:
-        raise Conflict(
-            f"the database changed during the import of {kind} (another user added the same "
-            "email or SKU?); nothing was imported, try again"
-        ) from exc
+        report(Progress("checking", spool.count, 1.0))
+        try:
+            with scope() as uow, dialects.bulk_lock(uow.conn):
+                importer.prepare(uow)
+                written = 0
+                with dialects.bulk_load(uow.conn, importer.table, spool.count):
+                    for batch in spool.batches():
+                        importer.write(uow, batch)
+                        written += len(batch)
+                        report(Progress("writing", written, written / spool.count))
+        except Conflict as exc:
+            if str(exc).startswith("the change clashes"):  # a raw integrity error, translated
+                raise Conflict(
+                    f"the database changed during the import of {kind} (another user added the "
+                    "same email or SKU, or removed a customer or product the file names?); "
+                    "nothing was imported, try again"
+                ) from exc
+            raise
     return ImportResult(kind=kind, rows=written, stock_moved=move_stock and kind == "purchases")
 
 
@@ -370,6 +406,15 @@ def _parse(importer: _Importer, line: int, cells: list[str]) -> Row:
         raise
     except ValidationError as exc:
         raise RowError(line, exc.field, exc.message) from None
+    except CRPMError as exc:  # e.g. a NotFound from a rule: still this line's fault
+        raise RowError(line, None, exc.message) from None
+
+
+def _with_optional(
+    kind: Kind, rows: Iterator[tuple[int, list[str]]]
+) -> Iterator[tuple[int, list[str]]]:
+    for line, cells in rows:  # TODO: optional columns from the file
+        yield line, [*cells, ""] if kind == "purchases" else cells
 
 
 def _quiet(_: Progress) -> None:

@@ -36,7 +36,7 @@ def _indexes(crm: CRPM) -> list[Any]:
 
 @pytest.fixture
 def small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dialects, "BULK_LOAD_ROWS", 10)
+    monkeypatch.setattr(dialects.bulk, "BULK_LOAD_ROWS", 10)
     monkeypatch.setattr(_importing, "BATCH", 7)
 
 

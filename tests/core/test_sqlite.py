@@ -45,12 +45,14 @@ def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
     from crpm_core.persistence.tables import stock_movements
 
     crm = crpm_core.connect(f"sqlite:///{tmp_path / 'fk.db'}")
-    with crm, pytest.raises(IntegrityError), crm.db.transaction() as conn:
+    with crm, pytest.raises(errors.Conflict) as refused, crm.db.transaction() as conn:
         conn.execute(
             stock_movements.insert().values(
                 product_id=999, kind="initial", change=1, stock_after=1, at=datetime.now(UTC)
             )
         )
+    # the driver's error is kept as the cause, never shown to the caller as it is
+    assert isinstance(refused.value.__cause__, IntegrityError)
 
 
 def test_in_memory_handle_is_shared_safely_by_threads() -> None:

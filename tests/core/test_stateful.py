@@ -37,6 +37,7 @@ SKUS = st.sampled_from([None, "A-1", "B-2", "C-3"])
 PRICES = st.sampled_from([Decimal("0.00"), Decimal("0.10"), Decimal("1.99"), Decimal("250.00")])
 SMALL = st.integers(min_value=0, max_value=8)
 QTY = st.integers(min_value=1, max_value=6)
+MISSING = 2**40  # the id a refused add hands on: in range, and never a real record
 
 
 @attrs.define
@@ -96,7 +97,7 @@ class ShopMachine(RuleBasedStateMachine):
         key = email.lower()
         if any(c.email_key == key for c in self.customers.values()):
             self.refused(errors.Conflict, self.crm.customers.add, name=name, email=email)
-            return -1
+            return MISSING
         c = self.crm.customers.add(name=name, email=email)
         self.customers[c.id] = ModelCustomer(email_key=key)
         return c.id
@@ -136,7 +137,7 @@ class ShopMachine(RuleBasedStateMachine):
     def add_product(self, sku: str | None, price: Decimal, stock: int) -> int:
         if sku is not None and any(p.sku == sku for p in self.products.values()):
             self.refused(errors.Conflict, self.crm.products.add, name="P", price=price, sku=sku)
-            return -1
+            return MISSING
         p = self.crm.products.add(name="P", price=price, stock=stock, sku=sku)
         assert (p.price, p.stock) == (price, stock)
         self.products[p.id] = ModelProduct(sku=sku, price=price, stock=stock)
@@ -203,7 +204,7 @@ class ShopMachine(RuleBasedStateMachine):
             product.stock -= qty
             self.purchases[sale.id] = ModelPurchase(cid, pid, qty, sale.total)
             return sale.id
-        return -1
+        return MISSING
 
     @rule(sale_id=purchase_ids)
     def cancel(self, sale_id: int) -> None:

@@ -9,13 +9,31 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-from crpm_core.persistence.dialects import TABLE_KWARGS, ExactKey, Id, UTCDateTime
+from sqlalchemy.dialects import mysql
 
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# Frozen copies of the column types of this revision: a migration never imports live code,
+# which may change after the migration has run somewhere.
+TABLE_KWARGS = {
+    "mysql_charset": "utf8mb4",
+    "mariadb_charset": "utf8mb4",
+    "sqlite_autoincrement": True,
+}
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def ExactKey(length: int) -> sa.String:  # noqa: N802
+    return sa.String(length).with_variant(
+        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+    )
+
+
+def UTCDateTime() -> sa.DateTime:  # noqa: N802 - naive UTC, microseconds on MariaDB
+    return sa.DateTime(timezone=False).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 def upgrade() -> None:

@@ -14,7 +14,23 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from crpm_core.persistence.indexes import SPECS
+# Frozen here (not imported from crpm_core.persistence.indexes, which may change later).
+LIVE = "cancelled_at IS NULL"
+SPECS: dict[str, tuple[list[str], str]] = {
+    "ix_purchases_live_sales": (
+        ["purchased_at", "cancelled_at", "customer_id", "product_id", "quantity", "total_minor"],
+        LIVE,
+    ),
+    "ix_purchases_live_by_customer": (
+        ["customer_id", "cancelled_at", "quantity", "total_minor"],
+        LIVE,
+    ),
+    "ix_purchases_live_by_product": (
+        ["product_id", "cancelled_at", "quantity", "total_minor"],
+        LIVE,
+    ),
+    "ix_purchases_cancelled": (["purchased_at", "cancelled_at"], "cancelled_at IS NOT NULL"),
+}
 
 revision = "0002"
 down_revision = "0001"
