@@ -27,6 +27,8 @@ def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.install("import-linter", "-e", ".")
+    session.run("lint-imports", "--no-cache")
 
 
 @nox.session

@@ -23,7 +23,6 @@ line on standard error with exit status 1; usage errors exit with 2.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -38,7 +37,7 @@ import attrs
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 
 import crpm_core
-from crpm_core import demo, errors, transfer
+from crpm_core import demo, errors, tabular, transfer
 from crpm_core.api import CRPM
 from crpm_core.domain import CustomerRanking, PeriodSales, ProductPerformance, SalesSummary
 from crpm_core.transfer import KINDS, Progress
@@ -121,6 +120,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `crpm export ... - | head`
         _silence_stdout()
         return 1
+    except Exception as exc:  # a defect: one line, never a traceback (CRPM_DEBUG=1 shows it)
+        if os.environ.get("CRPM_DEBUG"):
+            raise
+        return _fail(
+            f"unexpected {type(exc).__name__}: {_first_line(exc)} (CRPM_DEBUG=1 shows more)"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -323,11 +328,9 @@ def write_report(out: IO[str], cls: type[Any], result: SalesSummary | list[Any],
         data = [{c: _json_value(getattr(r, c)) for c in columns} for r in rows]
         single = isinstance(result, SalesSummary)
         out.write(json.dumps(data[0] if single else data, ensure_ascii=False, indent=2) + "\n")
-    elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        for r in rows:
-            writer.writerow([transfer.guard(_csv_value(getattr(r, c))) for c in columns])
+    elif fmt == "csv":  # the one CSV writer: text guarded against formulas, numbers as they are
+        values = ([getattr(r, c) for c in columns] for r in rows)
+        tabular.write_csv(out, columns, values, lineterminator="\n")
     elif isinstance(result, SalesSummary):
         cells = [[c.replace("_", " "), _table_value(getattr(result, c))] for c in columns]
         out.write(_table(["figure", "value"], cells, right={1}))
@@ -343,33 +346,19 @@ _NUMERIC = {"int", "Decimal", int, Decimal}
 
 
 def _json_value(value: object) -> object:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
+    if isinstance(value, Decimal | datetime):
+        return tabular.cell(value)  # money as exact text, times ISO 8601
     return value
 
 
-def _csv_value(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
 def _table_value(value: object) -> str:
-    if value is None:
-        return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
         if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
             return value.date().isoformat()
         return value.isoformat(sep=" ", timespec="seconds")
-    return str(value)
+    return tabular.cell(value)
 
 
 def _table(header: list[str], rows: list[list[str]], *, right: set[int]) -> str:

@@ -23,6 +23,7 @@ __all__ = [
     "run_dialog",
     "save_or_mark",
     "tile",
+    "whole",
 ]
 
 T = TypeVar("T")
@@ -246,3 +247,13 @@ def name_button_slot(column: str, event: str, *, label_field: str, prefix: str) 
         f" @click=\"() => $parent.$emit('{event}', props.row.id)\" />"
         "</q-td>"
     )
+
+
+def whole(value: object) -> int | None:
+    """A number field's value as crpm_core wants it (an ``int``), or ``None`` if it is not
+    a whole number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    return int(value)

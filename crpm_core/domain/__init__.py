@@ -1,5 +1,6 @@
 """The domain: frozen values, money and validation. Imports no storage or UI code."""
 
+from crpm_core.domain import rules, search
 from crpm_core.domain.models import (
     MOVEMENT_KINDS,
     Bucket,
@@ -16,7 +17,6 @@ from crpm_core.domain.models import (
     Settings,
     StockMovement,
 )
-from crpm_core.domain import rules, search
 from crpm_core.domain.money import from_minor, parse_money, to_minor
 
 __all__ = [

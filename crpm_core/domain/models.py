@@ -43,6 +43,12 @@ class Product:
     reorder_point: int | None = None
     """Low stock at or below this; ``None``: the shop's ``low_stock_default``."""
 
+    def is_low(self, low_stock_default: int) -> bool:
+        """Active and at or below its reorder point (its own, else the shop's default);
+        ``crm.products.low_stock()`` asks the database the same question."""
+        point = low_stock_default if self.reorder_point is None else self.reorder_point
+        return self.active and self.stock <= point
+
 
 @attrs.frozen
 class Purchase:

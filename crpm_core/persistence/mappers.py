@@ -100,7 +100,7 @@ def inserted_id(result: CursorResult[Any]) -> int:
 def search_match(key: ColumnElement[Any], term: str) -> ColumnElement[bool]:
     """The folded search key contains the folded ``term`` (or, for a term like a phone
     number, the phone's digits contain the term's): the same answer on every backend."""
-    condition = key.like(_contains(folding.fold(term)), escape="\\")
+    condition: ColumnElement[bool] = key.like(_contains(folding.fold(term)), escape="\\")
     if folding.phone_like(term):
         digits = f"%{folding.DIGITS_MARK}%{folding.digits(term)}%"
         condition = or_(condition, key.like(digits, escape="\\"))

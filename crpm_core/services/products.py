@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from crpm_core.domain import Page, Product, parse_money, rules, to_minor
 from crpm_core.domain import search as folding
@@ -126,10 +128,12 @@ class Products:
         order_by: str = "name",
         descending: bool = False,
         low_stock: int | None = None,
+        low: bool = False,
     ) -> Page[Product]:
         """One page of products; ``search`` matches name or SKU, ignoring case and accents.
 
-        ``low_stock=n`` keeps only products with at most ``n`` in stock.
+        ``low=True`` keeps only the active products at or below their reorder point (as
+        :meth:`low_stock`); ``low_stock=n`` those with at most ``n`` in stock.
         """
         off, lim = v.paging(offset, limit)
         wanted = v.flag(active, "active")
@@ -138,6 +142,7 @@ class Products:
         )
         text = v.search(search)
         threshold = None if low_stock is None else v.stock(low_stock, "low_stock")
+        only_low = v.flag(low, "low")
         query = select(products)
         if text:
             query = query.where(mappers.search_match(products.c.search_key, text))
@@ -146,19 +151,19 @@ class Products:
         if threshold is not None:
             query = query.where(products.c.stock <= threshold)
         with self._scope(write=False) as uow:
+            if only_low:
+                query = query.where(_is_low(uow.conn))
             return mappers.paged(
                 uow.conn, query, order=order, offset=off, limit=lim, convert=mappers.product
             )
 
-    def low_stock(self) -> list[Product]:
+    def low_stock(self) -> builtins.list[Product]:
         """The active products at or below their reorder point (their own, else the shop's
         ``low_stock_default``), emptiest first."""
         with self._scope(write=False) as uow:
-            default = current_settings(uow.conn).low_stock_default
-            point = func.coalesce(products.c.reorder_point, default)
             query = (
                 select(products)
-                .where(products.c.active, products.c.stock <= point)
+                .where(_is_low(uow.conn))
                 .order_by(products.c.stock, products.c.name, products.c.id)
             )
             return [mappers.product(r) for r in uow.conn.execute(query).mappings()]
@@ -257,6 +262,13 @@ class Products:
             )
             conn.execute(stock_movements.delete().where(stock_movements.c.product_id == pid))
             conn.execute(products.delete().where(products.c.id == pid))
+
+
+def _is_low(conn: Connection) -> ColumnElement[bool]:
+    """``Product.is_low`` as SQL, with the shop's default as it is stored now."""
+    default = current_settings(conn).low_stock_default
+    point = func.coalesce(products.c.reorder_point, default)
+    return and_(products.c.active, products.c.stock <= point)
 
 
 def _adjust(uow: UnitOfWork, pid: int, counted: int, note: str | None) -> None:

@@ -259,6 +259,8 @@ class Reports:
         if bucket not in BUCKETS:
             raise ValidationError("bucket", "must be day, week or month")
         lo, hi = _range(start, end)
+        if lo is not None and hi is not None:
+            _refuse_too_many_periods(lo, hi, bucket)
         p = purchases.c
         conditions = _live(lo, hi)
         if product_id is not None:
@@ -297,11 +299,15 @@ class Reports:
         last = (
             floor_period(hi - timedelta(microseconds=1), bucket) if hi is not None else max(found)
         )
+        _refuse_too_many_periods(first, last, bucket)
         series = []
         at = first
         while at <= last:
             series.append(found.get(at) or PeriodSales(at, Decimal("0.00"), 0, 0))
-            at = next_period(at, bucket)
+            try:
+                at = next_period(at, bucket)
+            except OverflowError:  # the last period of year 9999
+                break
         return series
 
     def stock_movements(
@@ -335,6 +341,21 @@ class Reports:
                 limit=lim,
                 convert=mappers.stock_movement,
             )
+
+
+MAX_PERIODS = 50_000
+"""The longest series ``sales_over_time`` builds (137 years of days)."""
+_PERIOD_DAYS = {"day": 1, "week": 7, "month": 28}
+
+
+def _refuse_too_many_periods(first: datetime, last: datetime, bucket: Bucket) -> None:
+    periods = (last - first).days // _PERIOD_DAYS[bucket]
+    if periods > MAX_PERIODS:
+        raise ValidationError(
+            "bucket",
+            f"the range holds about {periods:,} {bucket}s; at most {MAX_PERIODS:,} are shown "
+            "at once: choose a longer bucket or a shorter range",
+        )
 
 
 def floor_period(at: datetime, bucket: Bucket) -> datetime:

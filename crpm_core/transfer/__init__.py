@@ -19,13 +19,19 @@ Formats (UTF-8, a byte order mark is accepted; the header may list the columns i
 - purchases ``customer_email,product_sku,quantity,unit_price,purchased_at``: the customer by
   email (any case), the product by SKU, the unit price paid, and the time in ISO 8601 **with a
   time zone** (``2024-05-01T09:30:00Z``, ``2024-05-01 11:30+02:00``). A time without a zone
-  is refused, never guessed.
+  is refused, never guessed. An optional last column ``order_ref`` holds the shop's external
+  order number: rows with the same number are one order (of one customer), and a number
+  already stored refuses the file, so importing the same sales twice never doubles them.
 
-Imports are all or nothing: every row is checked first (the domain's own validation, duplicate
-emails ignoring case and SKUs within the file and against the database, unknown customers and
-products), and the first bad row raises :class:`RowError` with its line and column; only then
-are the rows written, in batches, in the same single transaction. The file is streamed twice
-(check, write); memory holds only the lookup maps of emails and SKUs, never the rows.
+Imports are all or nothing, in two phases. *Checking* runs in a read transaction (the shop
+keeps selling meanwhile): every row goes through the same row builders and rules as
+``crm.customers.add``, ``crm.products.add`` and a sale, duplicates (emails ignoring case, SKUs,
+order numbers) are looked for in the file and the database, and the first bad row raises
+:class:`RowError` with its true line and column. *Writing* runs in one write transaction,
+under a lock that serialises large imports, through the same ledger writer as a sale; a record
+another user changed in between refuses the file with a ``Conflict``. Rows wait on disk
+between the phases, so memory holds only the lookup maps, never the rows. New records are
+stamped with the handle's clock, and ledger rows with its acting user.
 
 Imported products get an ``initial`` stock movement equal to their stock, as
 ``crm.products.add`` does. Imported purchases are history at the file's price and time. With
@@ -36,10 +42,10 @@ product's stock drops by the units sold, and the ledger gets **one ``sale`` move
 product per import** (``purchase_id`` empty, note ``import from FILE: N purchases``), so a
 product's ledger still sums to its stock.
 
-Exports stream one query and write the same headers, so an export imports again (cancelled
-purchases are left out: the format has no column for them). Exports are meant to be opened in
-spreadsheets, so by default a cell starting with ``= + - @``, tab or carriage return gets a
-leading ``'`` (OWASP's advice against formula injection), and so does a cell starting with
+Exports stream one query and write the same headers (with ``order_ref``), so an export
+imports again (cancelled purchases are left out: the format has no column for them).
+Exports are meant to be opened in spreadsheets, so by default a cell starting with
+``= + - @``, tab or carriage return gets a leading ``'`` (OWASP's advice against formula injection), and so does a cell starting with
 ``'``. Imports remove exactly one such ``'`` again (see :func:`guard` and :func:`unguard`), so
 a round trip is lossless: ``+353 1 555 0101`` is written ``'+353 1 555 0101`` and read back as
 it was. ``guard_formulas=False`` writes the values untouched, for programs.
@@ -49,13 +55,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crpm_core.api import CRPM
+from crpm_core.api import Services
 from crpm_core.transfer import _exporting, _importing
 from crpm_core.transfer._files import Source, Target
 from crpm_core.transfer._formats import (
     COLUMNS,
     FORMULA_STARTS,
     KINDS,
+    OPTIONAL_COLUMNS,
     ImportResult,
     Kind,
     Progress,
@@ -70,6 +77,7 @@ __all__ = [
     "COLUMNS",
     "FORMULA_STARTS",
     "KINDS",
+    "OPTIONAL_COLUMNS",
     "ImportResult",
     "Kind",
     "Progress",
@@ -93,7 +101,7 @@ __all__ = [
 
 
 def import_csv(
-    crm: CRPM,
+    crm: Services,
     kind: Kind,
     source: Source,
     *,
@@ -112,7 +120,7 @@ def import_csv(
 
 
 def import_customers(
-    crm: CRPM,
+    crm: Services,
     source: Source,
     *,
     progress: ProgressCallback | None = None,
@@ -123,7 +131,7 @@ def import_customers(
 
 
 def import_products(
-    crm: CRPM,
+    crm: Services,
     source: Source,
     *,
     progress: ProgressCallback | None = None,
@@ -134,7 +142,7 @@ def import_products(
 
 
 def import_purchases(
-    crm: CRPM,
+    crm: Services,
     source: Source,
     *,
     move_stock: bool = False,
@@ -146,26 +154,26 @@ def import_purchases(
     return import_csv(crm, "purchases", source, move_stock=move_stock, progress=progress, now=now)
 
 
-def export_csv(crm: CRPM, kind: Kind, target: Target, *, guard_formulas: bool = True) -> int:
+def export_csv(crm: Services, kind: Kind, target: Target, *, guard_formulas: bool = True) -> int:
     """Write every record of ``kind`` (live purchases only) to ``target``, a path or an open
     text file; a path is replaced only once everything is written. Returns the row count."""
     return _exporting.run(crm, kind, target, guard_formulas=guard_formulas)
 
 
-def export_customers(crm: CRPM, target: Target, *, guard_formulas: bool = True) -> int:
+def export_customers(crm: Services, target: Target, *, guard_formulas: bool = True) -> int:
     return export_csv(crm, "customers", target, guard_formulas=guard_formulas)
 
 
-def export_products(crm: CRPM, target: Target, *, guard_formulas: bool = True) -> int:
+def export_products(crm: Services, target: Target, *, guard_formulas: bool = True) -> int:
     return export_csv(crm, "products", target, guard_formulas=guard_formulas)
 
 
-def export_purchases(crm: CRPM, target: Target, *, guard_formulas: bool = True) -> int:
+def export_purchases(crm: Services, target: Target, *, guard_formulas: bool = True) -> int:
     return export_csv(crm, "purchases", target, guard_formulas=guard_formulas)
 
 
 def export_movements(
-    crm: CRPM,
+    crm: Services,
     target: Target,
     *,
     product_id: int | None = None,

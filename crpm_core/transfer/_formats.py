@@ -1,4 +1,5 @@
-"""The CSV formats: columns, the formula guard, cell parsing, and the values an import reports."""
+"""The CSV formats: columns, cell parsing, and the values an import reports. The formula
+guard (``FORMULA_STARTS``, ``guard``, ``unguard``) lives in :mod:`crpm_core.tabular`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import attrs
 
 from crpm_core.domain import validation as v
 from crpm_core.errors import ValidationError
+from crpm_core.tabular import FORMULA_STARTS as FORMULA_STARTS
+from crpm_core.tabular import guard as guard
+from crpm_core.tabular import unguard as unguard
 
 Kind = Literal["customers", "products", "purchases"]
 KINDS: Final[tuple[Kind, ...]] = ("customers", "products", "purchases")
@@ -22,32 +26,15 @@ COLUMNS: Final[dict[Kind, tuple[str, ...]]] = {
 }
 """The header of each kind of file, in the order an export writes them."""
 
-FORMULA_STARTS: Final = frozenset("=+-@\t\r")
-"""First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+OPTIONAL_COLUMNS: Final[dict[Kind, tuple[str, ...]]] = {
+    "customers": (),
+    "products": (),
+    "purchases": ("order_ref",),
+}
+"""Columns a file may leave out: ``order_ref``, the external order number of a purchase
+(rows with the same number form one order; a number already stored refuses the file)."""
 
-_GUARDED_STARTS: Final = FORMULA_STARTS | {"'"}
 _WHOLE: Final = re.compile(r"[+-]?[0-9]{1,30}")
-
-
-def guard(cell: str) -> str:
-    """Neutralise a cell for spreadsheets: prefix ``'`` when it starts like a formula.
-
-    A cell that already starts with ``'`` gets one more, so that :func:`unguard` gives back
-    exactly what was written: ``guard`` then ``unguard`` is the identity on every string.
-    """
-    if cell and cell[0] in _GUARDED_STARTS:
-        return "'" + cell
-    return cell
-
-
-def unguard(cell: str) -> str:
-    """Undo :func:`guard`: drop one leading ``'`` that precedes a formula character or ``'``.
-
-    Any other leading ``'`` is kept (``'Ohana`` stays ``'Ohana``).
-    """
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in _GUARDED_STARTS:
-        return cell[1:]
-    return cell
 
 
 class RowError(ValidationError):

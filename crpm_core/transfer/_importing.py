@@ -35,6 +35,7 @@ from crpm_core.transfer._files import Source, read_text, records
 from crpm_core.transfer._formats import (
     COLUMNS,
     KINDS,
+    OPTIONAL_COLUMNS,
     ImportResult,
     Kind,
     Progress,
@@ -327,7 +328,7 @@ def run(
             moment = uow.now() if now is None else v.utc_timestamp(now, "now")
             importer = _make(kind, uow.conn, moment, move_stock=move_stock, name=str(name))
             with read_text(source) as (text, fraction):
-                for line, cells in _with_optional(kind, records(text, COLUMNS[kind])):
+                for line, cells in records(text, COLUMNS[kind], OPTIONAL_COLUMNS[kind]):
                     row = _parse(importer, line, cells)
                     importer.check(line, row)
                     spool.add(row)
@@ -408,13 +409,6 @@ def _parse(importer: _Importer, line: int, cells: list[str]) -> Row:
         raise RowError(line, exc.field, exc.message) from None
     except CRPMError as exc:  # e.g. a NotFound from a rule: still this line's fault
         raise RowError(line, None, exc.message) from None
-
-
-def _with_optional(
-    kind: Kind, rows: Iterator[tuple[int, list[str]]]
-) -> Iterator[tuple[int, list[str]]]:
-    for line, cells in rows:  # TODO: optional columns from the file
-        yield line, [*cells, ""] if kind == "purchases" else cells
 
 
 def _quiet(_: Progress) -> None:

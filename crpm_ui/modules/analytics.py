@@ -13,12 +13,13 @@ from nicegui import ui
 
 from crpm_core import CRPM, Page, StockMovement, transfer
 from crpm_core.domain import Bucket, CustomerRanking, PeriodSales, ProductPerformance
+from crpm_core.tabular import csv_bytes
 from crpm_ui import theme
 from crpm_ui.context import PageContext
 from crpm_ui.feedback import db, guarded
-from crpm_ui.formatting import csv_bytes, money
-from crpm_ui.modules.products import LOW_STOCK, movement_row
+from crpm_ui.formatting import money
 from crpm_ui.registry import Module
+from crpm_ui.rows import movement_row
 from crpm_ui.widgets import Query, ServerTable, tile
 
 __all__ = ["MAX_EXPORT_ROWS", "module"]
@@ -123,8 +124,8 @@ def _customer_row(r: CustomerRanking) -> dict[str, Any]:
     }
 
 
-def _stock_row(p: ProductPerformance) -> dict[str, Any]:
-    low = p.active and p.stock <= LOW_STOCK
+def _stock_row(p: ProductPerformance, low_ids: set[int]) -> dict[str, Any]:
+    low = p.product_id in low_ids
     return {
         "id": p.product_id,
         "name": p.name,
@@ -266,12 +267,14 @@ class AnalyticsPage:
             series = await db(crm.reports.sales_over_time, bucket=self.bucket, start=start, end=end)
             theme.set_chart_data(self.ctx, self.over_time, over_time_options(series, self.bucket))
             return
-        summary, series, customers, performance = await asyncio.gather(
+        summary, series, customers, performance, low = await asyncio.gather(
             db(crm.reports.sales_summary, start=start, end=end),
             db(crm.reports.sales_over_time, bucket=self.bucket, start=start, end=end),
             db(crm.reports.top_customers, limit=TOP, start=start, end=end),
             db(crm.reports.product_performance, start=start, end=end),
+            db(crm.products.low_stock),
         )
+        low_ids = {p.id for p in low}
         self.customers, self.performance = customers, performance
         self.product_names = {p.product_id: p.name for p in performance}
         self.revenue.text = money(summary.revenue)
@@ -299,7 +302,7 @@ class AnalyticsPage:
             ranking_options([p.name for p in least], [p.units_sold for p in least], "Units"),
         )
         self.customer_table.rows = [_customer_row(c) for c in customers]
-        self.stock_table.rows = [_stock_row(p) for p in performance]
+        self.stock_table.rows = [_stock_row(p, low_ids) for p in performance]
         await self.movement_table.load(page=1)
 
     def _fetch_movements(self, q: Query) -> Page[StockMovement]:

@@ -13,7 +13,6 @@ from crpm_ui import theme
 from crpm_ui.context import PageContext
 from crpm_ui.feedback import db
 from crpm_ui.formatting import date, money, when
-from crpm_ui.modules.products import LOW_STOCK
 from crpm_ui.registry import Module
 from crpm_ui.widgets import tile
 
@@ -47,13 +46,7 @@ async def build(ctx: PageContext) -> None:
         db(crm.reports.sales_over_time, bucket="day", start=start, end=end),
         db(crm.customers.list, limit=1),
         db(crm.products.list, limit=1),
-        db(
-            crm.products.list,
-            active=True,
-            low_stock=LOW_STOCK,
-            order_by="stock",
-            limit=RECENT,
-        ),
+        db(crm.products.list, low=True, order_by="stock", limit=RECENT),
         db(crm.purchases.list, start=start, limit=RECENT),  # a window keeps the count cheap
     )
     with ui.row().classes("w-full gap-3"):
@@ -67,7 +60,7 @@ async def build(ctx: PageContext) -> None:
             ),
             ("Customers", f"{customers.total:,}", "people", "tile-customers"),
             ("Products", f"{products.total:,}", "inventory_2", "tile-products"),
-            (f"Low on stock (≤ {LOW_STOCK})", f"{low.total:,}", "warning", "tile-low-stock"),
+            ("Low on stock", f"{low.total:,}", "warning", "tile-low-stock"),
         ]
         for label, value, icon, marker in tiles:
             tile(label, value, icon, marker=marker)

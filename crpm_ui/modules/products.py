@@ -10,9 +10,10 @@ from nicegui import ui
 from crpm_core import CRPM, Product, StockMovement, errors
 from crpm_ui.context import PageContext
 from crpm_ui.feedback import db, guarded, success
-from crpm_ui.formatting import money, when
+from crpm_ui.formatting import money
 from crpm_ui.listing import RecordListPage, RecordService, save_record
 from crpm_ui.registry import Module
+from crpm_ui.rows import movement_row
 from crpm_ui.widgets import (
     ServerTable,
     form_buttons,
@@ -20,12 +21,10 @@ from crpm_ui.widgets import (
     form_fields,
     form_result,
     save_or_mark,
+    whole,
 )
 
-__all__ = ["LOW_STOCK", "module"]
-
-LOW_STOCK = 5
-"""A product with this many units or fewer is low on stock."""
+__all__ = ["module"]
 
 STATUS = {
     "all": "All products",
@@ -48,6 +47,7 @@ MOVEMENT_COLUMNS: list[dict[str, Any]] = [
     {"name": "change", "label": "Change", "field": "change", "align": "right"},
     {"name": "stock_after", "label": "Stock after", "field": "stock_after", "align": "right"},
     {"name": "note", "label": "Note", "field": "note", "align": "left"},
+    {"name": "actor", "label": "By", "field": "actor", "align": "left"},
 ]
 
 STOCK_SLOT = """
@@ -59,37 +59,16 @@ STOCK_SLOT = """
 """
 
 
-def _row(p: Product) -> dict[str, Any]:
+def _row(p: Product, low_stock_default: int) -> dict[str, Any]:
     return {
         "id": p.id,
         "name": p.name,
         "sku": p.sku or "",
         "price": money(p.price),
         "stock": p.stock,
-        "low": p.active and p.stock <= LOW_STOCK,
+        "low": p.is_low(low_stock_default),
         "status": "Active" if p.active else "Inactive",
     }
-
-
-def movement_row(m: StockMovement) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "at": when(m.at),
-        "kind": m.kind.capitalize(),
-        "change": f"{m.change:+d}",
-        "stock_after": m.stock_after,
-        "note": m.note or "",
-    }
-
-
-def whole(value: object) -> int | None:
-    """A number field's value as crpm_core wants it (an ``int``), or ``None`` if it is not
-    a whole number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if isinstance(value, float) and not value.is_integer():
-        return None
-    return int(value)
 
 
 async def product_form(crm: CRPM, existing: Product | None = None) -> Product | None:
@@ -190,21 +169,31 @@ class ProductsPage(RecordListPage[Product]):
     def __init__(self, ctx: PageContext) -> None:
         super().__init__(ctx)
         self.table.table.add_slot("body-cell-stock", STOCK_SLOT)
+        self.low_stock_default = 0  # the shop's, read before each load of the table
+
+    @classmethod
+    async def build(cls, ctx: PageContext) -> None:
+        page = cls(ctx)
+        await page.refresh_settings()
+        await page.table.load()
+
+    async def refresh_settings(self) -> None:
+        self.low_stock_default = (await db(self.crm.settings.get)).low_stock_default
 
     @property
     def service(self) -> RecordService[Product]:
         return self.crm.products
 
     def to_row(self, record: Product) -> dict[str, Any]:
-        return _row(record)
+        return _row(record, self.low_stock_default)
 
     async def form(self, existing: Product | None = None) -> Product | None:
         return await product_form(self.crm, existing)
 
     def filters(self) -> dict[str, Any]:
         if self.status == "low":
-            return {"active": True, "low_stock": LOW_STOCK}
-        return {**super().filters(), "low_stock": None}
+            return {"active": True, "low": True}
+        return {**super().filters(), "low": False}
 
     def added(self, saved: Product) -> str:
         return f"Added product {saved.name} ({saved.stock} in stock)"
@@ -212,12 +201,13 @@ class ProductsPage(RecordListPage[Product]):
     async def open(self, product_id: int) -> None:
         """The product's detail with its stock movements and the actions."""
         product = await db(self.crm.products.get, product_id)
+        await self.refresh_settings()
         with self.detail_dialog(product) as dialog:
             with ui.row().classes("gap-x-6 gap-y-1 flex-wrap items-center"):
                 ui.label(f"SKU: {product.sku or '-'}")
                 ui.label(f"Price: {money(product.price)}")
                 ui.label(f"In stock: {product.stock}").mark("detail-stock")
-                if product.active and product.stock <= LOW_STOCK:
+                if product.is_low(self.low_stock_default):
                     ui.badge("Low stock", color="negative").mark("detail-low")
                 ui.label("Active" if product.active else "Inactive").mark("detail-status")
             ui.label("Stock movements").classes("text-subtitle1 font-medium").props(

@@ -13,9 +13,8 @@ from crpm_core import Customer, Page, Product, PurchaseLine, errors
 from crpm_ui.context import PageContext
 from crpm_ui.feedback import db, field_error, guarded, report, success
 from crpm_ui.formatting import money, when
-from crpm_ui.modules.products import whole
 from crpm_ui.registry import Module
-from crpm_ui.widgets import Query, ServerTable, confirm
+from crpm_ui.widgets import Query, ServerTable, confirm, whole
 
 __all__ = ["PICKER_SIZE", "module"]
 

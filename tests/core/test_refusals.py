@@ -4,7 +4,7 @@ that field, and the database is left exactly as it was."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -22,8 +22,20 @@ not_text = st.one_of(
 blank = st.text(alphabet=" \t", max_size=5)
 too_long_name = st.text(min_size=201, max_size=260).filter(lambda s: len(s.strip()) > 200)
 control = st.text(min_size=1, max_size=10).map(lambda s: f"a{s}\x00b")
+# text no database should get: lone surrogates, and bidi controls that disguise text
+unstorable = st.builds(
+    "{}{}{}".format,
+    st.text(max_size=5),
+    st.sampled_from(["\ud800", "\udfff", "\u202e", "\u202a", "\u2066", "\u2069"]),
+    st.text(max_size=5),
+)
+invisible = st.text(
+    alphabet=st.sampled_from(" \t\u200b\u200c\u200d\u2060\ufeff\u00ad\u0301\u3000"),
+    min_size=1,
+    max_size=8,
+)
 
-bad_name = st.one_of(not_text, blank, too_long_name, control)
+bad_name = st.one_of(not_text, blank, too_long_name, control, unstorable, invisible)
 bad_email = st.one_of(
     not_text,
     blank,
@@ -33,6 +45,8 @@ bad_email = st.one_of(
     st.builds("{} x@shop.example".format, st.text("ab", min_size=1, max_size=9)),
     st.builds("{}@shop..example".format, st.text("ab", min_size=1, max_size=9)),
     st.just("a" * 250 + "@x.com"),
+    st.just("İ" * 4 + "a" * 242 + "@x.com"),  # its lower-case key is 256 characters
+    unstorable.map(lambda s: f"n{s}@x.com").filter(lambda s: s.count("@") == 1),
 )
 bad_phone = st.one_of(
     st.integers(),
@@ -40,6 +54,8 @@ bad_phone = st.one_of(
     st.text(alphabet="0123456789", min_size=1, max_size=6),  # too few digits
     st.text(alphabet="0123456789", min_size=16, max_size=20),  # too many
     st.builds("555 {} 1234".format, st.text(alphabet="abcxyz#*_/", min_size=1, max_size=3)),
+    st.builds("1{}234567".format, st.text(alphabet=" -", min_size=34)),  # > 40 characters
+    unstorable.map(lambda s: f"555 0101{s}"),
 )
 bad_price = st.one_of(
     st.booleans(),
@@ -49,6 +65,8 @@ bad_price = st.one_of(
         lambda d: d != d.quantize(Decimal("0.01"))
     ),
     st.sampled_from(["", "abc", "1,5", "NaN", "inf", "-1", "12.345", "€5"]),
+    st.sampled_from(["1_000", "\u0661\u0662", "\uff11\uff12", "1e3", "Infinity", " 1 000"]),
+    st.sampled_from([float("nan"), float("inf"), 1e-05]),
     st.just(Decimal("NaN")),
     st.lists(st.integers(), max_size=2),
 )
@@ -66,11 +84,22 @@ bad_sku = st.one_of(
     st.text(alphabet="AB", min_size=65, max_size=70),
 )
 bad_id = st.one_of(st.text(max_size=3), st.floats(), st.booleans())
+# aware, but before 0001-01-02 or from 9999-12-31 on in UTC (some overflow when converted)
+zones = st.integers(min_value=-1439, max_value=1439).map(lambda m: timezone(timedelta(minutes=m)))
+out_of_range_time = st.one_of(
+    st.datetimes(max_value=datetime(1, 1, 1, 23, 59), timezones=st.just(UTC)),
+    st.datetimes(min_value=datetime(9999, 12, 31), timezones=st.just(UTC)),
+    st.datetimes(max_value=datetime(1, 1, 1, 12), timezones=zones).filter(
+        lambda d: d.utcoffset() >= timedelta(0)  # type: ignore[operator]
+    ),
+)
 bad_time = st.one_of(
     st.datetimes(),  # naive
     st.text(max_size=10),
     st.integers(),
+    out_of_range_time,
 )
+bad_note = st.one_of(not_text, unstorable, st.text(max_size=5).map(lambda s: f"{s}\x00"))
 
 
 @pytest.fixture
@@ -114,7 +143,13 @@ CASES: list[tuple[str, str, Any, Call]] = [
      lambda m, c, p, x: m.purchases.record(
          customer_id=c, product_id=p, quantity=1, purchased_at=x)),
     ("purchases.list", "start", bad_time, lambda m, c, p, x: m.purchases.list(start=x)),
-    ("customers.list", "search", not_text, lambda m, c, p, x: m.customers.list(search=x)),
+    ("purchases.list", "end", bad_time, lambda m, c, p, x: m.purchases.list(end=x)),
+    ("customers.list", "search", not_text | unstorable,
+     lambda m, c, p, x: m.customers.list(search=x)),
+    ("products.restock", "note", bad_note, lambda m, c, p, x: m.products.restock(p, 1, note=x)),
+    ("reports.sales_summary", "start", bad_time,
+     lambda m, c, p, x: m.reports.sales_summary(start=x)),
+    ("reports.sales_summary", "end", bad_time, lambda m, c, p, x: m.reports.sales_summary(end=x)),
 ]  # fmt: skip
 
 

@@ -10,7 +10,6 @@ import pytest
 from nicegui.testing import User
 
 from crpm_core import CRPM
-from crpm_ui.modules.products import LOW_STOCK
 from tests.ui.helpers import element, table, until
 
 
@@ -20,7 +19,8 @@ def sample_shop(shop: CRPM) -> None:
     ada = shop.customers.add(name="Ada", email="ada@example.org")
     bob = shop.customers.add(name="=HYPERLINK(1)", email="bob@example.org")
     tea = shop.products.add(name="Tea", price="2.50", stock=50, sku="TEA")
-    cup = shop.products.add(name="@Cup", price="10.00", stock=LOW_STOCK + 2, sku="CUP")
+    low = shop.settings.get().low_stock_default
+    cup = shop.products.add(name="@Cup", price="10.00", stock=low + 2, sku="CUP")
     shop.products.add(name="Spoon", price="1.00", stock=40, sku="SPN")
     shop.purchases.record(customer_id=ada.id, product_id=tea.id, quantity=4)  # 10.00
     shop.purchases.record(customer_id=bob.id, product_id=cup.id, quantity=2)  # 20.00
@@ -37,7 +37,9 @@ async def test_dashboard_tiles_and_lists(app_user: User, shop: CRPM) -> None:
     assert element(app_user, "tile-units").text == "6"
     assert element(app_user, "tile-customers").text == "2"
     assert element(app_user, "tile-products").text == "3"
-    assert element(app_user, "tile-low-stock").text == "1"  # the cup, at LOW_STOCK
+    assert (
+        element(app_user, "tile-low-stock").text == "1"
+    )  # the cup, at the shop's low_stock_default
     low = table(app_user, "low-stock")
     assert [r["name"] for r in low.rows] == ["@Cup"]
     recent = table(app_user, "recent-purchases")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crpm_ui.formatting import csv_bytes, neutralise
+from crpm_core.tabular import guard
+from crpm_ui.formatting import csv_bytes
 from crpm_ui.main import native_problem, parse_args, screen_available
 
 
@@ -68,15 +69,15 @@ def test_a_database_that_cannot_open_is_a_plain_message(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("cell", ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "'=x", "'x"])
 def test_formula_cells_are_neutralised(cell: str) -> None:
-    assert neutralise(cell) == "'" + cell
+    # The app's downloads use the library's guard: a leading ' gets one more, as in exports.
+    assert guard(cell) == "'" + cell
     data = csv_bytes(["name"], [[cell]]).decode("utf-8-sig")
-    assert data.splitlines()[1].lstrip('"').startswith("'")
+    assert data.splitlines()[1].lstrip('"').startswith("''" if cell[0] == "'" else "'")
 
 
 def test_plain_cells_and_numbers_stay_as_they_are() -> None:
-    assert neutralise("Zoë O'Brien") == "Zoë O'Brien"
-    assert neutralise(-4) == -4
+    assert guard("Zoë O'Brien") == "Zoë O'Brien"
     data = csv_bytes(["a", "b", "c"], [["x,y", -4, None]]).decode("utf-8-sig")
     assert data == 'a,b,c\r\n"x,y",-4,\r\n'

@@ -8,7 +8,6 @@ from decimal import Decimal
 from nicegui.testing import User
 
 from crpm_core import CRPM
-from crpm_ui.modules.products import LOW_STOCK
 from tests.ui.helpers import element, names, table, until
 
 
@@ -53,17 +52,20 @@ async def test_a_bad_price_and_a_taken_sku_are_marked_inline(app_user: User, sho
 async def test_search_and_low_stock_filter_run_on_the_server(app_user: User, shop: CRPM) -> None:
     for i in range(12):
         shop.products.add(name=f"Item {i:02d}", price="1.00", stock=100, sku=f"IT-{i}")
-    shop.products.add(name="Almost gone", price="1.00", stock=LOW_STOCK, sku="LOW-1")
+    shop.settings.update(low_stock_default=4)
+    shop.products.add(name="Almost gone", price="1.00", stock=4, sku="LOW-1")
+    # its own reorder point: low at 100 units, though far above the shop's default
+    shop.products.add(name="Big seller", price="1.00", stock=100, sku="BIG", reorder_point=100)
     await app_user.open("/products")
     t = table(app_user, "products-table")
-    assert t.pagination["rowsNumber"] == 13
+    assert t.pagination["rowsNumber"] == 14
     assert len(t.rows) == 10
     low_rows = [r for r in t.rows if r["low"]]
-    assert [r["name"] for r in low_rows] == ["Almost gone"]  # the marker
+    assert [r["name"] for r in low_rows] == ["Almost gone", "Big seller"]  # the marker
 
     app_user.find(marker="product-status").click()
     app_user.find("Low on stock").click()
-    await until(lambda: names(t) == ["Almost gone"], what="low-stock filter")
+    await until(lambda: names(t) == ["Almost gone", "Big seller"], what="low-stock filter")
 
     app_user.find(marker="product-status").click()
     app_user.find("All products").click()
@@ -75,7 +77,7 @@ async def test_restock_and_correct_stock_write_the_ledger(app_user: User, shop: 
     tea = shop.products.add(name="Tea", price="2.50", stock=3)
     await app_user.open("/products")
     app_user.find(marker="products-table").trigger("open", tea.id)
-    await app_user.should_see(marker="detail-low")  # 3 <= LOW_STOCK
+    await app_user.should_see(marker="detail-low")  # 3 <= the shop's low_stock_default of 5
     app_user.find(marker="product-restock").click()
     await app_user.should_see(marker="stock-amount")
     app_user.find(marker="stock-amount").clear().type("12")

@@ -1,36 +1,50 @@
-"""The layers keep to themselves: the domain imports no storage or UI code, and the library
-imports no UI code."""
+"""The house's walls: the import-linter contracts of pyproject.toml hold (the domain imports
+no storage or UI, crpm_core's layers point one way, crpm_ui uses only crpm_core's public
+modules, no page imports another), and at run time the library loads no UI."""
 
 from __future__ import annotations
 
-import ast
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-CORE = Path(__file__).parent.parent.parent / "crpm_core"
+ROOT = Path(__file__).parent.parent.parent
 
 
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
+def test_the_import_contracts_are_kept() -> None:
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert lint is not None, "import-linter is a test dependency: pip install -e '.[test]'"
+    done = subprocess.run(
+        [lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "0 broken" in done.stdout
+    assert done.stdout.count("KEPT") >= 5
 
 
-@pytest.mark.parametrize("path", sorted((CORE / "domain").glob("*.py")), ids=lambda p: p.name)
-def test_the_domain_imports_only_the_domain_and_the_errors(path: Path) -> None:
-    for name in _imports(path):
-        top = name.split(".")[0]
-        assert top not in {"sqlalchemy", "alembic", "nicegui", "crpm_ui"}, name
-        if top == "crpm_core":
-            assert name.startswith(("crpm_core.domain", "crpm_core.errors")), name
+def test_a_broken_contract_is_caught(tmp_path: Path) -> None:
+    """The check can fail: a page that imports another page breaks it."""
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert lint is not None
+    fake = tmp_path / "pages"
+    (fake / "pages" / "modules").mkdir(parents=True)
+    (fake / "pages" / "__init__.py").write_text("")
+    (fake / "pages" / "modules" / "__init__.py").write_text("")
+    (fake / "pages" / "modules" / "one.py").write_text("from pages.modules import two\n")
+    (fake / "pages" / "modules" / "two.py").write_text("X = 1\n")
+    (fake / ".importlinter").write_text(
+        "[importlinter]\nroot_package = pages\n\n"
+        "[importlinter:contract:1]\nname = pages\ntype = independence\n"
+        "modules = pages.modules.*\n"
+    )
+    env = {"PYTHONPATH": str(fake), "PATH": str(Path(sys.executable).parent)}
+    done = subprocess.run(
+        [lint, "--no-cache"], cwd=fake, capture_output=True, text=True, check=False, env=env
+    )
+    assert done.returncode != 0 and "BROKEN" in done.stdout
 
 
 @pytest.mark.parametrize("module", ["crpm_core", "crpm_core.cli", "crpm_core.transfer"])

@@ -50,5 +50,5 @@ class ExactDot:
 
 def register(conn: sqlite3.Connection) -> None:
     conn.create_function("crpm_lower", 1, _lower, deterministic=True)
-    conn.create_aggregate("crpm_sum", 1, ExactSum)
-    conn.create_aggregate("crpm_dot", 2, ExactDot)
+    conn.create_aggregate("crpm_sum", 1, ExactSum)  # type: ignore[arg-type]
+    conn.create_aggregate("crpm_dot", 2, ExactDot)  # type: ignore[arg-type]

@@ -7,6 +7,8 @@ Create Date: 2026-11-25
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
@@ -18,7 +20,7 @@ depends_on = None
 
 # Frozen copies of the column types of this revision: a migration never imports live code,
 # which may change after the migration has run somewhere.
-TABLE_KWARGS = {
+TABLE_KWARGS: dict[str, Any] = {
     "mysql_charset": "utf8mb4",
     "mariadb_charset": "utf8mb4",
     "sqlite_autoincrement": True,

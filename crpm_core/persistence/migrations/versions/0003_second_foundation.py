@@ -16,6 +16,7 @@ Create Date: 2026-12-01
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -26,7 +27,7 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-TABLE_KWARGS = {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4"}
+TABLE_KWARGS: dict[str, Any] = {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4"}
 BATCH = 2_000
 
 
