@@ -42,13 +42,14 @@ product's stock drops by the units sold, and the ledger gets **one ``sale`` move
 product per import** (``purchase_id`` empty, note ``import from FILE: N purchases``), so a
 product's ledger still sums to its stock.
 
-Exports stream one query and write the same headers (with ``order_ref``), so an export
-imports again (cancelled purchases are left out: the format has no column for them).
-Exports are meant to be opened in spreadsheets, so by default a cell starting with
-``= + - @``, tab or carriage return gets a leading ``'`` (OWASP's advice against formula injection), and so does a cell starting with
-``'``. Imports remove exactly one such ``'`` again (see :func:`guard` and :func:`unguard`), so
-a round trip is lossless: ``+353 1 555 0101`` is written ``'+353 1 555 0101`` and read back as
-it was. ``guard_formulas=False`` writes the values untouched, for programs.
+Exports stream one query and write the same headers (with ``order_ref``), so an export imports
+again (cancelled purchases are left out: the format has no column for them). Exports are meant
+to be opened in spreadsheets, so by default a cell starting with ``= + - @``, tab or carriage
+return gets a leading ``'`` (OWASP's advice against formula injection), and so does a cell
+starting with ``'``. Imports remove exactly one such ``'`` again (see :func:`guard` and
+:func:`unguard`), so a round trip is lossless: ``+353 1 555 0101`` is written ``'+353 1 555
+0101`` and read back as it was. ``guard_formulas=False`` writes the values untouched, for
+programs.
 """
 
 from __future__ import annotations
