@@ -3,6 +3,7 @@ store and a plain-Python model side by side, compared after every step."""
 
 from __future__ import annotations
 
+import io
 import os
 from decimal import Decimal
 from typing import Any
@@ -20,7 +21,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select
 
-from crpm_core import CRPM, errors
+from crpm_core import CRPM, errors, transfer
 from crpm_core.persistence.tables import products, stock_movements
 from tests.helpers import snapshot, wipe
 
@@ -61,6 +62,21 @@ class ModelPurchase:
     quantity: int
     total: Decimal
     cancelled: bool = False
+    stock_moved: bool = True  # history imported without moving stock gives none back
+
+
+class Boom(Exception):
+    """Raised inside a transaction() block to leave it part-way."""
+
+
+def _sellable(customer: ModelCustomer | None, product: ModelProduct | None, qty: int) -> bool:
+    return (
+        customer is not None
+        and product is not None
+        and customer.active
+        and product.active
+        and product.stock >= qty
+    )
 
 
 class ShopMachine(RuleBasedStateMachine):
@@ -216,11 +232,115 @@ class ShopMachine(RuleBasedStateMachine):
         else:
             assert self.crm.purchases.cancel(sale_id).cancelled_at is not None
             bought.cancelled = True
-            self.products[bought.product_id].stock += bought.quantity
+            if bought.stock_moved:
+                self.products[bought.product_id].stock += bought.quantity
 
     @rule(pid=product_ids, bad=st.sampled_from([0, -1, 1.5, "2", True]))
     def bad_restock(self, pid: int, bad: object) -> None:
         self.refused(errors.ValidationError, self.crm.products.restock, pid, bad)
+
+    # several calls in one transaction --------------------------------------------------
+    @rule(
+        target=purchase_ids,
+        cid=customer_ids,
+        pid=product_ids,
+        qty=QTY,
+        restock=SMALL,
+        fail_after=st.integers(min_value=0, max_value=4),
+    )
+    def block(self, cid: int, pid: int, qty: int, restock: int, fail_after: int) -> int:
+        """A ``crm.transaction()`` block of up to four calls that either ends with an
+        exception after ``fail_after`` of them (fewer than four: nothing of it may persist)
+        or commits all four. Calls the model expects to be refused are caught inside the
+        block and must leave nothing of themselves behind."""
+        before = snapshot(self.crm)
+        customers = {k: attrs.evolve(c) for k, c in self.customers.items()}
+        products_ = {k: attrs.evolve(p) for k, p in self.products.items()}
+        purchases_ = dict(self.purchases)
+        sale_id = MISSING
+        try:
+            with self.crm.transaction() as tx:
+                steps = 0
+                if pid in products_ and restock:
+                    products_[pid].stock = tx.products.restock(
+                        pid, restock, note="in a block"
+                    ).stock
+                steps += 1
+                if steps > fail_after:
+                    raise Boom
+                customer, product = customers.get(cid), products_.get(pid)
+                try:
+                    sale = tx.purchases.record(customer_id=cid, product_id=pid, quantity=qty)
+                except errors.CRPMError as exc:
+                    assert not _sellable(customer, product, qty), exc
+                else:
+                    assert product is not None and _sellable(customer, product, qty)
+                    product.stock -= qty
+                    purchases_[sale.id] = ModelPurchase(cid, pid, qty, sale.total)
+                    sale_id = sale.id
+                steps += 1
+                if steps > fail_after:
+                    raise Boom
+                if pid in products_:
+                    tx.products.update(pid, name="Renamed in a block")
+                steps += 1
+                if steps > fail_after:
+                    raise Boom
+                tx.settings.update(shop_name=f"Block {fail_after}")
+                steps += 1
+                if steps > fail_after:
+                    raise Boom
+        except Boom:
+            assert snapshot(self.crm) == before
+            return MISSING
+        self.customers, self.products, self.purchases = customers, products_, purchases_
+        return sale_id
+
+    @rule(
+        target=customer_ids,
+        emails=st.lists(EMAILS, min_size=1, max_size=3),
+        move=st.booleans(),
+        pid=product_ids,
+        qty=QTY,
+    )
+    def import_files(self, emails: list[str], move: bool, pid: int, qty: int) -> int:
+        """The importer writes through the same rules: a file of customers (a duplicate
+        email, in the file or stored, refuses all of it), then a purchases file that sells
+        ``qty`` of a product to the first of them, moving stock or not."""
+        keys = [e.lower() for e in emails]
+        taken = {c.email_key for c in self.customers.values()}
+        csv = "name,email,phone\n" + "".join(f"Imported,{e},\n" for e in emails)
+        if len(set(keys)) < len(keys) or taken & set(keys):
+            self.refused(
+                errors.ValidationError, transfer.import_customers, self.crm, io.StringIO(csv)
+            )
+            return MISSING
+        transfer.import_customers(self.crm, io.StringIO(csv))
+        added = {c.email.lower(): c.id for c in self.crm.customers.list(limit=1000).items}
+        for key in keys:
+            self.customers[added[key]] = ModelCustomer(email_key=key)
+        buyer = added[keys[0]]
+        product = self.products.get(pid)
+        if product is None or product.sku is None:
+            return buyer
+        sales = (
+            "customer_email,product_sku,quantity,unit_price,purchased_at\n"
+            f"{emails[0]},{product.sku},{qty},{product.price},2026-03-29T00:30:00+01:00\n"
+        )
+        importing = lambda: transfer.import_purchases(  # noqa: E731
+            self.crm, io.StringIO(sales), move_stock=move
+        )
+        if move and not _sellable(self.customers[buyer], product, qty):
+            self.refused(errors.ValidationError, importing)
+            return buyer
+        importing()
+        line = self.crm.purchases.list(customer_id=buyer, limit=1).items[0]
+        self.purchases[line.purchase_id] = ModelPurchase(
+            buyer, pid, qty, product.price * qty, stock_moved=move
+        )
+        if move:
+            product.stock -= qty
+        return buyer
 
     # invariants ------------------------------------------------------------------------
     @invariant()

@@ -273,3 +273,29 @@ def _delete_quietly(crm: CRPM, customer_id: int, unexpected: list[BaseException]
         pass  # the sale came first: a customer with history is never deleted
     except BaseException as exc:
         unexpected.append(exc)
+
+
+class Boom(Exception):
+    pass
+
+
+def test_a_call_failing_after_its_first_write_is_undone_inside_a_block(
+    crm: CRPM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each call in a block runs in a savepoint: a restock whose ledger row fails after the
+    stock was already raised leaves neither behind, and the block still commits the rest."""
+    from crpm_core.services import ledger
+
+    p = crm.products.add(name="Lamp", price="40.00", stock=5, sku="LAMP")
+
+    def explode(*_: object, **__: object) -> None:
+        raise Boom
+
+    with crm.transaction() as tx:
+        with monkeypatch.context() as patched:
+            patched.setattr(ledger, "record", explode)
+            with pytest.raises(Boom):
+                tx.products.restock(p.id, 3)
+        assert tx.products.get(p.id).stock == 5
+        tx.products.restock(p.id, 1)
+    assert crm.products.get(p.id).stock == 6 == ledger_sum(crm, p.id)
