@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -31,7 +32,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The tests never rewrite tracked files: screenshots go to a temporary folder unless
+# CRPM_UPDATE_SCREENSHOTS=1 asks for the docs' own to be refreshed.
+SCREENSHOTS = (
+    DOCS_SCREENSHOTS
+    if os.environ.get("CRPM_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.mkdtemp(prefix="crpm-screenshots-"))
+)
 
 
 def _free_port() -> int:
