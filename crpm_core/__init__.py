@@ -12,6 +12,7 @@ from crpm_core.api import CRPM, Transaction, connect, default_url
 from crpm_core.domain import (
     Customer,
     CustomerRanking,
+    Order,
     Page,
     PeriodSales,
     Product,
@@ -29,6 +30,7 @@ __all__ = [
     "UNSET",
     "Customer",
     "CustomerRanking",
+    "Order",
     "Page",
     "PeriodSales",
     "Product",

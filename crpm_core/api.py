@@ -12,6 +12,7 @@ from sqlalchemy.engine import URL
 from crpm_core.persistence import dialects, migrate
 from crpm_core.persistence.database import Database
 from crpm_core.services.customers import Customers
+from crpm_core.services.orders import Orders
 from crpm_core.services.products import Products
 from crpm_core.services.purchases import Purchases
 from crpm_core.services.reports import Reports
@@ -35,6 +36,7 @@ class Services:
         self._scope = scope
         self.customers = Customers(scope)
         self.products = Products(scope)
+        self.orders = Orders(scope)
         self.purchases = Purchases(scope)
         self.reports = Reports(scope)
         self.settings = ShopSettings(scope)

@@ -10,13 +10,14 @@ from crpm_core import CRPM
 from crpm_core.persistence.tables import (
     customers,
     metadata,
+    orders,
     products,
     purchases,
     settings,
     stock_movements,
 )
 
-TABLES_IN_DELETE_ORDER = (stock_movements, purchases, products, customers, settings)
+TABLES_IN_DELETE_ORDER = (stock_movements, purchases, orders, products, customers, settings)
 
 
 def wipe(crm: CRPM) -> None:

@@ -11,13 +11,14 @@ import attrs
 
 T = TypeVar("T")
 
-MovementKind = Literal["initial", "restock", "sale", "cancel", "adjustment"]
+MovementKind = Literal["initial", "restock", "sale", "cancel", "adjustment", "return"]
 MOVEMENT_KINDS: tuple[MovementKind, ...] = (
     "initial",
     "restock",
     "sale",
     "cancel",
     "adjustment",
+    "return",
 )
 
 
@@ -52,6 +53,9 @@ class Product:
 
 @attrs.frozen
 class Purchase:
+    """One line of an order: ``total`` is net of returns, ``(quantity - returned_quantity) *
+    unit_price``."""
+
     id: int
     customer_id: int
     product_id: int
@@ -60,6 +64,32 @@ class Purchase:
     total: Decimal
     purchased_at: datetime
     cancelled_at: datetime | None
+    order_id: int = 0
+    returned_quantity: int = 0
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def returnable(self) -> int:
+        """Units that may still come back (none once the line is cancelled)."""
+        return 0 if self.cancelled else self.quantity - self.returned_quantity
+
+
+@attrs.frozen
+class Order:
+    """A sale of one or more lines to one customer; ``total`` is the sum of its lines' totals
+    (net of returns); ``ref`` the shop's own order number, when it has one."""
+
+    id: int
+    ref: str | None
+    customer_id: int
+    placed_at: datetime
+    lines: tuple[Purchase, ...]
+    total: Decimal
+    cancelled_at: datetime | None
+    note: str | None
 
     @property
     def cancelled(self) -> bool:
@@ -80,6 +110,8 @@ class PurchaseLine:
     total: Decimal
     cancelled: bool
     customer_name: str = ""
+    returned_quantity: int = 0
+    order_id: int = 0
 
 
 @attrs.frozen
@@ -136,6 +168,10 @@ class SalesSummary:
     stock_units: int
     stock_value: Decimal
     restocked_units: int
+    order_count: int = 0
+    """Orders with at least one live line in the range."""
+    returned_units: int = 0
+    """Units of the range's sales that came back."""
 
 
 @attrs.frozen
@@ -147,6 +183,7 @@ class CustomerRanking:
     purchase_count: int
     units: int
     revenue: Decimal
+    order_count: int = 0
 
 
 @attrs.frozen

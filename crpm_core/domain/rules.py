@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 
 import attrs
@@ -64,18 +65,67 @@ def check_sale(
     product: Party | None,
     requested: int,
 ) -> None:
-    """May ``customer`` buy ``requested`` units of ``product``? Refused in a fixed order:
-    missing, then inactive, then short of stock (``requested`` is the total asked for)."""
+    """May ``customer`` buy ``requested`` units of ``product``? (:func:`check_order` of one
+    product.)"""
+    check_order(customer_id, customer, [(product_id, product, requested)])
+
+
+def check_order(
+    customer_id: int,
+    customer: Party | None,
+    products: Sequence[tuple[int, Party | None, int]],
+) -> None:
+    """May ``customer`` buy these ``(product_id, product, units)``, each product once with the
+    total its lines ask for? Refused in a fixed order, the first product in the given order
+    first: a missing customer or product (``NotFound``), an inactive customer or product
+    (``InactiveRecord``), a product short of stock (``InsufficientStock``, ``requested`` the
+    order's total for it). One refusal refuses the whole order."""
     if customer is None:
         raise NotFound("customer", customer_id)
-    if product is None:
-        raise NotFound("product", product_id)
+    for product_id, product, _ in products:
+        if product is None:
+            raise NotFound("product", product_id)
     if not customer.active:
         raise InactiveRecord("customer", customer_id)
-    if not product.active:
-        raise InactiveRecord("product", product_id)
-    if product.stock < requested:
-        raise InsufficientStock(product_id, requested, product.stock)
+    for product_id, product, _ in products:
+        if product is not None and not product.active:
+            raise InactiveRecord("product", product_id)
+    for product_id, product, requested in products:
+        if product is not None and product.stock < requested:
+            raise InsufficientStock(product_id, requested, product.stock)
+
+
+MAX_LINES = 10_000
+"""The most lines one order may have."""
+
+
+def order_lines(value: object, field: str = "lines") -> list[tuple[int, int]]:
+    """An order's lines: a non-empty sequence of ``(product_id, quantity)`` pairs or
+    ``{"product_id", "quantity"}`` mappings; a bad one names its place (``lines[2].quantity``)."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | Iterable):
+        raise ValidationError(field, "must be a list of (product_id, quantity) pairs")
+    lines = list(value)
+    if not lines:
+        raise ValidationError(field, "must hold at least one line")
+    if len(lines) > MAX_LINES:
+        raise ValidationError(field, f"must hold at most {MAX_LINES:,} lines")
+    checked = []
+    for i, line in enumerate(lines):
+        where = f"{field}[{i}]"
+        if isinstance(line, Mapping):
+            unknown = set(line) - {"product_id", "quantity"}
+            if unknown or "product_id" not in line or "quantity" not in line:
+                raise ValidationError(where, "must have exactly product_id and quantity")
+            product_id, quantity = line["product_id"], line["quantity"]
+        elif isinstance(line, tuple | list) and len(line) == 2:
+            product_id, quantity = line
+        else:
+            raise ValidationError(where, "must be a (product_id, quantity) pair")
+        try:
+            checked.append((v.record_id(product_id, "product_id"), v.quantity(quantity)))
+        except ValidationError as exc:  # name the line: lines[2].quantity
+            raise ValidationError(f"{where}.{exc.field}", exc.message) from None
+    return checked
 
 
 def order_ref(value: object, field: str = "order_ref") -> str | None:

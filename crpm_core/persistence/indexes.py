@@ -1,9 +1,11 @@
-"""The covering indexes of the reports, shared by the table definitions and migration 0002.
+"""The covering indexes of the reports, as the table definitions declare them (migrations 0002 and
+0004 hold frozen copies).
 
-Every report reads only purchased_at, customer_id, product_id, quantity and total_minor of
-live (not cancelled) purchases. On PostgreSQL and SQLite the indexes are partial
-(``WHERE cancelled_at IS NULL``), so an aggregate is answered from the index alone; MariaDB has
-no partial indexes and gets cancelled_at as an index column instead.
+Every report reads only purchased_at, customer_id, product_id, order_id, quantity,
+returned_quantity and total_minor (net of returns) of live (not cancelled) purchases. On
+PostgreSQL and SQLite the indexes are partial (``WHERE cancelled_at IS NULL``), so an aggregate
+is answered from the index alone; MariaDB has no partial indexes and gets cancelled_at as an
+index column instead.
 """
 
 from __future__ import annotations
@@ -14,15 +16,24 @@ LIVE = "cancelled_at IS NULL"
 
 SPECS: dict[str, tuple[list[str], str]] = {
     "ix_purchases_live_sales": (
-        ["purchased_at", "cancelled_at", "customer_id", "product_id", "quantity", "total_minor"],
+        [
+            "purchased_at",
+            "cancelled_at",
+            "customer_id",
+            "product_id",
+            "order_id",
+            "quantity",
+            "returned_quantity",
+            "total_minor",
+        ],
         LIVE,
     ),
     "ix_purchases_live_by_customer": (
-        ["customer_id", "cancelled_at", "quantity", "total_minor"],
+        ["customer_id", "cancelled_at", "order_id", "quantity", "returned_quantity", "total_minor"],
         LIVE,
     ),
     "ix_purchases_live_by_product": (
-        ["product_id", "cancelled_at", "quantity", "total_minor"],
+        ["product_id", "cancelled_at", "order_id", "quantity", "returned_quantity", "total_minor"],
         LIVE,
     ),
     "ix_purchases_cancelled": (["purchased_at", "cancelled_at"], "cancelled_at IS NOT NULL"),

@@ -10,6 +10,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from crpm_core.domain import (
     Customer,
+    Order,
     Page,
     Product,
     Purchase,
@@ -57,6 +58,22 @@ def purchase(row: Row) -> Purchase:
         total=from_minor(row["total_minor"]),
         purchased_at=row["purchased_at"],
         cancelled_at=row["cancelled_at"],
+        order_id=int(row["order_id"] or 0),
+        returned_quantity=int(row["returned_quantity"]),
+    )
+
+
+def order(row: Row, lines: Sequence[Purchase]) -> Order:
+    """An order row with its lines (their totals are net of returns, and so is the order's)."""
+    return Order(
+        id=int(row["id"]),
+        ref=row["ref"],
+        customer_id=int(row["customer_id"]),
+        placed_at=row["placed_at"],
+        lines=tuple(lines),
+        total=sum((line.total for line in lines), from_minor(0)),
+        cancelled_at=row["cancelled_at"],
+        note=row["note"],
     )
 
 
@@ -72,6 +89,8 @@ def purchase_line(row: Row) -> PurchaseLine:
         total=from_minor(row["total_minor"]),
         cancelled=row["cancelled_at"] is not None,
         customer_name=row["customer_name"],
+        returned_quantity=int(row["returned_quantity"]),
+        order_id=int(row["order_id"] or 0),
     )
 
 

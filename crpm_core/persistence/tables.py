@@ -65,6 +65,21 @@ products = Table(
     **TABLE_KWARGS,
 )
 
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # the shop's own order number (an import's order_ref): unique when given
+    Column("ref", ExactKey(64), nullable=True, unique=True),
+    Column("customer_id", Id, ForeignKey("customers.id"), nullable=False),
+    Column("placed_at", UTCDateTime(), nullable=False),
+    Column("cancelled_at", UTCDateTime(), nullable=True),
+    Column("note", String(500), nullable=True),
+    Index(None, "customer_id", "placed_at"),
+    Index(None, "placed_at"),
+    **TABLE_KWARGS,
+)
+
 purchases = Table(
     "purchases",
     metadata,
@@ -78,12 +93,15 @@ purchases = Table(
     Column("cancelled_at", UTCDateTime(), nullable=True),
     # False for history imported without moving stock: cancelling it gives no stock back
     Column("stock_moved", Boolean(create_constraint=False), nullable=False, server_default=true()),
-    # the external order number of an imported sale: a file imported twice is refused (0003)
-    Column("order_ref", ExactKey(64), nullable=True),
+    # the order the line belongs to (migration 0004; nullable only because SQLite cannot add a
+    # NOT NULL reference to a table with rows: every line written has one)
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=True),
+    # units brought back; total_minor is net of them: (quantity - returned) * unit price
+    Column("returned_quantity", Integer, nullable=False, server_default=text("0")),
     CheckConstraint("quantity >= 1", name="quantity_positive"),
     Index(None, "customer_id", "purchased_at"),
     Index(None, "product_id", "purchased_at"),
-    Index(None, "order_ref"),
+    Index(None, "order_id"),
     # covering indexes of the reports, partial where the backend can (migration 0002)
     *report_indexes(),
     **TABLE_KWARGS,
@@ -103,7 +121,8 @@ stock_movements = Table(
     # who moved the stock: the unit of work's actor (migration 0003)
     Column("actor", String(100), nullable=False, server_default=text("'system'")),
     CheckConstraint(
-        "kind IN ('initial', 'restock', 'sale', 'cancel', 'adjustment')", name="kind_known"
+        "kind IN ('initial', 'restock', 'sale', 'cancel', 'adjustment', 'return')",
+        name="kind_known",
     ),
     CheckConstraint("stock_after >= 0", name="stock_after_not_negative"),
     Index(None, "product_id", "at"),

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, func, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from crpm_core.domain import Page, Purchase, PurchaseLine, rules
+from crpm_core.domain import Page, Purchase, PurchaseLine
 from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict, NotFound
 from crpm_core.persistence import mappers
 from crpm_core.persistence.tables import customers, products, purchases
 from crpm_core.services import ledger
 from crpm_core.services._common import fetch_one, in_range
+from crpm_core.services.orders import cancel_lines, close_if_all_cancelled, place_order
 from crpm_core.services.unit_of_work import Scope
 
 
@@ -33,59 +35,7 @@ def line_query() -> Select[tuple[object, ...]]:
 NEWEST_FIRST: list[ColumnElement[object]] = [purchases.c.purchased_at.desc(), purchases.c.id.desc()]
 
 
-# Statements of the hot path, built once: each call only binds new values.
-_INSERT_PURCHASE = insert(purchases).values(
-    customer_id=bindparam("cid"),
-    product_id=bindparam("pid"),
-    quantity=bindparam("qty"),
-    unit_price_minor=bindparam("price"),
-    total_minor=bindparam("total"),
-    purchased_at=bindparam("at", type_=purchases.c.purchased_at.type),
-    cancelled_at=None,
-)
-_TAKE_STOCK = (
-    update(products)
-    .where(
-        products.c.id == bindparam("pid"), products.c.active, products.c.stock >= bindparam("qty")
-    )
-    .values(stock=products.c.stock - bindparam("qty"))
-)
-# The customer is share-locked (it cannot be deleted or deactivated before we commit) and the
-# product locked for update (its price, stock and state cannot change under us). SQLite's
-# BEGIN IMMEDIATE already excludes every other writer; there the clauses are left out.
-_CUSTOMER = (
-    select(customers.c.active).where(customers.c.id == bindparam("cid")).with_for_update(read=True)
-)
-_PRODUCT = (
-    select(products.c.active, products.c.stock, products.c.price_minor)
-    .where(products.c.id == bindparam("pid"))
-    .with_for_update()
-)
 _PURCHASE = select(purchases).where(purchases.c.id == bindparam("id"))
-
-
-def insert_purchase(
-    conn: Connection,
-    *,
-    customer_id: int,
-    product_id: int,
-    quantity: int,
-    unit_price_minor: int,
-    purchased_at: datetime,
-) -> int:
-    """Write the purchase row (a separate step so tests can inject a failure here)."""
-    result = conn.execute(
-        _INSERT_PURCHASE,
-        {
-            "cid": customer_id,
-            "pid": product_id,
-            "qty": quantity,
-            "price": unit_price_minor,
-            "total": unit_price_minor * quantity,
-            "at": purchased_at,
-        },
-    )
-    return mappers.inserted_id(result)
 
 
 class Purchases:
@@ -102,48 +52,18 @@ class Purchases:
         quantity: int,
         purchased_at: datetime | None = None,
     ) -> Purchase:
-        """Sell ``quantity`` units: check both parties are active, take the stock with a
-        conditional update, snapshot the unit price, write the purchase and its ledger row."""
+        """Sell ``quantity`` units: an order of one line (see ``crm.orders.place``): both
+        parties active, the stock taken with a conditional update, the unit price
+        snapshotted, the purchase and its ledger row written, or nothing."""
         cid = v.record_id(customer_id, "customer_id")
         pid = v.record_id(product_id, "product_id")
         qty = v.quantity(quantity)
         at = v.optional_timestamp(purchased_at, "purchased_at")
         with self._scope() as uow:
-            conn = uow.conn
-            buyer = conn.execute(_CUSTOMER, {"cid": cid}).first()
-            item = conn.execute(_PRODUCT, {"pid": pid}).first()
-            rules.check_sale(
-                cid,
-                None if buyer is None else rules.Party(bool(buyer.active)),
-                pid,
-                None if item is None else rules.Party(bool(item.active), int(item.stock)),
-                qty,
+            _, (line_id,) = place_order(
+                uow, customer_id=cid, lines=[(pid, qty)], purchased_at=at, note=None, ref=None
             )
-            assert item is not None  # checked above
-            taken = conn.execute(_TAKE_STOCK, {"pid": pid, "qty": qty})
-            if taken.rowcount != 1:  # pragma: no cover - the row is locked since the check
-                raise Conflict(
-                    f"product {pid} changed during the sale; nothing was sold, try again"
-                )
-            now = uow.now()
-            purchase_id = insert_purchase(
-                conn,
-                customer_id=cid,
-                product_id=pid,
-                quantity=qty,
-                unit_price_minor=int(item.price_minor),
-                purchased_at=at or now,
-            )
-            ledger.record(
-                uow,
-                product_id=pid,
-                kind="sale",
-                change=-qty,
-                stock_after=int(item.stock) - qty,
-                at=now,
-                purchase_id=purchase_id,
-            )
-            return mappers.purchase(conn.execute(_PURCHASE, {"id": purchase_id}).mappings().one())
+            return mappers.purchase(uow.conn.execute(_PURCHASE, {"id": line_id}).mappings().one())
 
     def get(self, purchase_id: int) -> Purchase:
         pid = v.record_id(purchase_id, "purchase_id")
@@ -151,39 +71,64 @@ class Purchases:
             return _get(uow.conn, pid)
 
     def cancel(self, purchase_id: int) -> Purchase:
-        """Undo a sale: stock comes back, revenue drops it, history keeps it (marked)."""
+        """Undo a sale: the units not yet returned come back, revenue drops it, history keeps
+        it (marked). Cancelling every line of an order cancels the order."""
         pid = v.record_id(purchase_id, "purchase_id")
         with self._scope() as uow:
+            row = _locked(uow.conn, pid)
+            cancel_lines(uow, [row])
+            close_if_all_cancelled(uow, int(row["order_id"]))
+            return _get(uow.conn, pid)
+
+    def return_items(self, purchase_id: int, quantity: int, *, note: str | None = None) -> Purchase:
+        """Take back ``quantity`` units of one line: they go back to stock (a ``return``
+        ledger row carries ``note``), ``returned_quantity`` grows and the line's total and
+        every report drop them. More than was sold and not yet returned, or a line that is
+        cancelled, is a ``Conflict``; two returns racing for the same units never give back
+        more than was sold."""
+        pid = v.record_id(purchase_id, "purchase_id")
+        qty = v.quantity(quantity)
+        text = v.note(note)
+        with self._scope() as uow:
             conn = uow.conn
-            now = uow.now()
-            row = (
-                conn.execute(select(purchases).where(purchases.c.id == pid).with_for_update())
-                .mappings()
-                .first()
-            )
-            if row is None:
-                raise NotFound("purchase", pid)
-            bought = mappers.purchase(row)
+            row = _locked(conn, pid)
+            if row["cancelled_at"] is not None:
+                raise Conflict(f"purchase {pid} is cancelled; nothing of it can be returned")
+            left = int(row["quantity"]) - int(row["returned_quantity"])
+            if qty > left:
+                raise Conflict(
+                    f"purchase {pid} has {left} unit{'s' if left != 1 else ''} left to return; "
+                    f"{qty} requested",
+                    field="quantity",
+                )
             done = conn.execute(
                 update(purchases)
-                .where(purchases.c.id == pid, purchases.c.cancelled_at.is_(None))
-                .values(cancelled_at=now)
+                .where(
+                    purchases.c.id == pid,
+                    purchases.c.cancelled_at.is_(None),
+                    purchases.c.returned_quantity + qty <= purchases.c.quantity,
+                )
+                .values(
+                    returned_quantity=purchases.c.returned_quantity + qty,
+                    total_minor=purchases.c.total_minor - purchases.c.unit_price_minor * qty,
+                )
             )
-            if done.rowcount != 1:
-                raise Conflict(f"purchase {pid} is already cancelled")
-            if row["stock_moved"]:  # history imported without moving stock gives none back
+            if done.rowcount != 1:  # pragma: no cover - the row is locked since the check
+                raise Conflict(f"purchase {pid} changed meanwhile; nothing was returned")
+            if row["stock_moved"]:
+                product_id = int(row["product_id"])
                 conn.execute(
                     update(products)
-                    .where(products.c.id == bought.product_id)
-                    .values(stock=products.c.stock + bought.quantity)
+                    .where(products.c.id == product_id)
+                    .values(stock=products.c.stock + qty)
                 )
                 ledger.record(
                     uow,
-                    product_id=bought.product_id,
-                    kind="cancel",
-                    change=bought.quantity,
-                    stock_after=ledger.stock_of(conn, bought.product_id),
-                    at=now,
+                    product_id=product_id,
+                    kind="return",
+                    change=qty,
+                    stock_after=ledger.stock_of(conn, product_id),
+                    note=text,
                     purchase_id=pid,
                 )
             return _get(conn, pid)
@@ -228,6 +173,17 @@ class Purchases:
             rows = uow.conn.execute(page).mappings()
             items = tuple(mappers.purchase_line(r) for r in rows)
         return Page(items=items, total=total, offset=off, limit=lim)
+
+
+def _locked(conn: Connection, pid: int) -> Any:
+    row = (
+        conn.execute(select(purchases).where(purchases.c.id == pid).with_for_update())
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("purchase", pid)
+    return row
 
 
 def _get(conn: Connection, pid: int, *, for_update: bool = False) -> Purchase:

@@ -1,7 +1,10 @@
 """Reports: read-only SQL aggregates handed back as frozen rows.
 
 Every figure is computed by the database (``SUM``, ``COUNT``, ``GROUP BY``, ``RANK()``);
-no report loads purchases into Python to add them up. Cancelled purchases never count.
+no report loads purchases into Python to add them up. Cancelled purchases never count, and
+every figure is net of returns: a line's revenue is ``(quantity - returned_quantity) * unit
+price`` (its stored ``total_minor``), its units ``quantity - returned_quantity``; a return
+lowers the figures of the period of the original sale.
 Ranges are ``[start, end)`` in UTC.
 """
 
@@ -49,6 +52,9 @@ def _live(lo: datetime | None, hi: datetime | None) -> list[ColumnElement[bool]]
     return [purchases.c.cancelled_at.is_(None), *in_range(purchases.c.purchased_at, lo, hi)]
 
 
+NET_UNITS = purchases.c.quantity - purchases.c.returned_quantity
+
+
 def _int(value: Any) -> int:
     return 0 if value is None else int(value)
 
@@ -87,8 +93,10 @@ class Reports:
             return conn.execute(
                 select(
                     sums.sum(p.total_minor).label("revenue"),
-                    func.sum(p.quantity).label("units"),
+                    func.sum(NET_UNITS).label("units"),
+                    func.sum(p.returned_quantity).label("returned"),
                     func.count().label("purchases"),
+                    func.count(func.distinct(p.order_id)).label("orders"),
                     func.count(func.distinct(p.customer_id)).label("buyers"),
                 ).where(*_live(lo, hi), *narrow)
             ).one()
@@ -117,8 +125,11 @@ class Reports:
             r = conn.execute(restocked).scalar()
         revenue = from_minor(_int(s.revenue))
         count = _int(s.purchases)
+        order_count = _int(s.orders)
         average = (
-            (revenue / count).quantize(Decimal("0.01"), ROUND_HALF_UP) if count else Decimal("0.00")
+            (revenue / order_count).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            if order_count
+            else Decimal("0.00")
         )
         return SalesSummary(
             start=lo,
@@ -132,6 +143,8 @@ class Reports:
             stock_units=_int(k.units),
             stock_value=from_minor(_int(k.value)),
             restocked_units=_int(r),
+            order_count=order_count,
+            returned_units=_int(s.returned),
         )
 
     def top_customers(
@@ -147,7 +160,8 @@ class Reports:
                 select(
                     p.customer_id,
                     func.count().label("purchase_count"),
-                    func.sum(p.quantity).label("units"),
+                    func.count(func.distinct(p.order_id)).label("order_count"),
+                    func.sum(NET_UNITS).label("units"),
                     sums.sum(p.total_minor).label("revenue"),
                 )
                 .where(*_live(lo, hi))
@@ -161,6 +175,7 @@ class Reports:
                     customers.c.name,
                     customers.c.email,
                     totals.c.purchase_count,
+                    totals.c.order_count,
                     totals.c.units,
                     totals.c.revenue,
                 )
@@ -182,6 +197,7 @@ class Reports:
                 purchase_count=int(r.purchase_count),
                 units=int(r.units),
                 revenue=from_minor(r.revenue),
+                order_count=int(r.order_count),
             )
             for r in rows
         ]
@@ -200,7 +216,7 @@ class Reports:
                 select(
                     p.product_id,
                     func.count().label("purchase_count"),
-                    func.sum(p.quantity).label("units"),
+                    func.sum(NET_UNITS).label("units"),
                     sums.sum(p.total_minor).label("revenue"),
                 )
                 .where(*_live(lo, hi))
@@ -274,7 +290,7 @@ class Reports:
                     select(
                         period.label("period"),
                         sums.sum(p.total_minor).label("revenue"),
-                        func.sum(p.quantity).label("units"),
+                        func.sum(NET_UNITS).label("units"),
                         func.count().label("purchases"),
                     )
                     .where(and_(*conditions))
@@ -320,8 +336,8 @@ class Reports:
         limit: int = 100,
         kind: MovementKind | None = None,
     ) -> Page[StockMovement]:
-        """The stock ledger, newest first: every initial stock, restock, sale, cancel and
-        adjustment (``kind`` keeps one of them). A product's changes sum to its stock."""
+        """The stock ledger, newest first: every initial stock, restock, sale, cancel, return
+        and adjustment (``kind`` keeps one of them). A product's changes sum to its stock."""
         off, lim = v.paging(offset, limit)
         lo, hi = _range(start, end)
         t = stock_movements

@@ -12,7 +12,7 @@ from crpm_core.api import Services
 from crpm_core.domain import from_minor
 from crpm_core.domain import validation as v
 from crpm_core.errors import ValidationError
-from crpm_core.persistence.tables import customers, products, purchases, stock_movements
+from crpm_core.persistence.tables import customers, orders, products, purchases, stock_movements
 from crpm_core.services._common import in_range
 from crpm_core.tabular import write_csv
 from crpm_core.transfer._files import Target, output
@@ -26,10 +26,17 @@ QUERIES: dict[Kind, Select[Any]] = {
     "customers": select(_c.name, _c.email, _c.phone).order_by(_c.id),
     "products": select(_p.sku, _p.name, _p.price_minor, _p.stock).order_by(_p.id),
     "purchases": select(
-        _c.email, _p.sku, _s.quantity, _s.unit_price_minor, _s.purchased_at, _s.order_ref
+        _c.email,
+        _p.sku,
+        _s.quantity,
+        _s.unit_price_minor,
+        _s.purchased_at,
+        orders.c.ref,
+        _s.returned_quantity,
     )
     .join_from(purchases, customers, _c.id == _s.customer_id)
     .join(products, _p.id == _s.product_id)
+    .outerjoin(orders, orders.c.id == _s.order_id)
     .where(_s.cancelled_at.is_(None))
     .order_by(_s.id),
 }
@@ -41,7 +48,7 @@ HEADERS: dict[Kind, tuple[str, ...]] = {k: COLUMNS[k] + OPTIONAL_COLUMNS[k] for 
 CELLS: dict[Kind, Callable[[Sequence[Any]], list[object]]] = {
     "customers": lambda r: [r[0], r[1], r[2]],
     "products": lambda r: [r[0], r[1], from_minor(r[2]), int(r[3])],
-    "purchases": lambda r: [r[0], r[1], int(r[2]), from_minor(r[3]), r[4], r[5]],
+    "purchases": lambda r: [r[0], r[1], int(r[2]), from_minor(r[3]), r[4], r[5], int(r[6])],
 }
 """Each row's values in the order of ``HEADERS``; :func:`crpm_core.tabular.write_csv` writes
 them (``None`` empty, money plain, times ISO 8601) and guards the text ones only."""

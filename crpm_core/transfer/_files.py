@@ -144,8 +144,9 @@ def records(
             raise RowError(1, None, f"the file is empty; the header must be {','.join(columns)}")
         header[0] = header[0].removeprefix("\ufeff")  # a text file opened without utf-8-sig
         names = [h.strip().lower() for h in header]
-        order = _column_order(reader.line_num, names, columns, optional)
-        absent = [""] * (len(columns) + len(optional) - len(order))
+        positions = _column_order(reader.line_num, names, columns, optional)
+        order = [i for i in positions if i is not None]
+        complete = len(order) == len(positions)
         width = len(header)
         line = reader.line_num + 1
         for record in reader:
@@ -154,7 +155,10 @@ def records(
                     raise _undecoded(bad[0], record, names)
                 if len(record) != width:
                     raise _width_error(line, record, header, width)
-                yield line, [unguard(record[i]) for i in order] + absent
+                if complete:
+                    yield line, [unguard(record[i]) for i in order]
+                else:  # optional columns left out: empty cells in their places
+                    yield line, [unguard(record[i]) if i is not None else "" for i in positions]
             line = reader.line_num + 1
     except csv.Error as exc:
         if bad:  # the bytes that are not UTF-8 come first, and they may be the cause
@@ -178,9 +182,9 @@ def _undecoded(line: int, record: list[str], names: list[str]) -> RowError:
 
 def _column_order(
     line: int, header: list[str], columns: tuple[str, ...], optional: tuple[str, ...]
-) -> list[int]:
-    """Where each column is in the header: the required ones, then the optional ones given
-    (optional columns come last, so the ones left out are the tail of the cells)."""
+) -> list[int | None]:
+    """Where each of ``columns`` then ``optional`` is in the header (``None``: an optional
+    column the file leaves out)."""
     expected = ",".join(columns) + "".join(f"[,{name}]" for name in optional)
     for position, name in enumerate(header):
         if name not in columns and name not in optional:
@@ -190,12 +194,7 @@ def _column_order(
     for name in columns:
         if name not in header:
             raise RowError(line, name, f"column is missing; the header must be {expected}")
-    given = [name for name in optional if name in header]
-    if given != list(optional[: len(given)]):
-        # keep the cells' order fixed: an optional column may be left out only after the last
-        # one given (today there is one optional column, so this never refuses a file)
-        raise RowError(line, given[-1], f"give the optional columns in order: {expected}")
-    return [header.index(name) for name in (*columns, *given)]
+    return [header.index(name) if name in header else None for name in (*columns, *optional)]
 
 
 def _width_error(line: int, record: list[str], header: list[str], width: int) -> RowError:

@@ -29,10 +29,11 @@ COLUMNS: Final[dict[Kind, tuple[str, ...]]] = {
 OPTIONAL_COLUMNS: Final[dict[Kind, tuple[str, ...]]] = {
     "customers": (),
     "products": (),
-    "purchases": ("order_ref",),
+    "purchases": ("order_ref", "returned_quantity"),
 }
-"""Columns a file may leave out: ``order_ref``, the external order number of a purchase
-(rows with the same number form one order; a number already stored refuses the file)."""
+"""Columns a file may leave out: ``order_ref``, the shop's own order number (rows with the
+same number form one order; a number already stored refuses the file), and
+``returned_quantity``, units of the line that came back (default 0)."""
 
 _WHOLE: Final = re.compile(r"[+-]?[0-9]{1,30}")
 

@@ -26,7 +26,7 @@ from crpm_core.domain import parse_money, rules, to_minor
 from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict, CRPMError, InactiveRecord, InsufficientStock, ValidationError
 from crpm_core.persistence import dialects
-from crpm_core.persistence.tables import customers, products, purchases
+from crpm_core.persistence.tables import customers, orders, products, purchases
 from crpm_core.services import customers as customer_rules
 from crpm_core.services import ledger
 from crpm_core.services import products as product_rules
@@ -189,20 +189,21 @@ class _Purchases(_Importer):
             self.skus[int(pid)] = sku
             if not active:
                 self.inactive_products.add(int(pid))
-        query = select(purchases.c.order_ref).where(purchases.c.order_ref.is_not(None)).distinct()
+        query = select(orders.c.ref).where(orders.c.ref.is_not(None))
         self.stored_refs: set[str] = set(
             conn.execute(query.execution_options(yield_per=LOOKUP_YIELD)).scalars()
         )
         self.refs: dict[str, tuple[int, int]] = {}  # ref -> (first line, customer id)
+        self.order_ids: dict[str, int] = {}  # ref -> the order written for it
         self.sold: dict[int, int] = {}
         self.sales: dict[int, int] = {}
 
     def parse(self, cells: list[str]) -> Row:
-        email, sku, quantity, unit_price, purchased_at, order_ref = cells
+        email, sku, quantity, unit_price, purchased_at, order_ref, returned = cells
         return {
             "customer_id": self._customer(email),
             "product_id": self._product(sku),
-            **self._amounts(quantity, unit_price),
+            **self._amounts(quantity, unit_price, returned),
             "purchased_at": timestamp(purchased_at, "purchased_at"),
             "stock_moved": self.move_stock,
             "order_ref": rules.order_ref(order_ref or None),
@@ -232,12 +233,26 @@ class _Purchases(_Importer):
 
     @staticmethod
     @functools.lru_cache(maxsize=65_536)
-    def _amounts(quantity: str, unit_price: str) -> Row:
-        """Checked once per distinct pair: a shop's files repeat the same few prices and
-        quantities, and a refused pair raises (errors are never cached). Read-only result."""
+    def _amounts(quantity: str, unit_price: str, returned: str) -> Row:
+        """Checked once per distinct triple: a shop's files repeat the same few prices and
+        quantities, and a refused one raises (errors are never cached). Read-only result.
+        The line's total is net of the units returned, as a return leaves it."""
         qty = v.quantity(whole_number(quantity, "quantity"), "quantity")
         price = to_minor(parse_money(unit_price, "unit_price"))
-        return {"quantity": qty, "unit_price_minor": price, "total_minor": price * qty}
+        back = 0
+        if returned.strip():
+            back = v.whole_number(
+                whole_number(returned, "returned_quantity"),
+                "returned_quantity",
+                minimum=0,
+                maximum=qty,
+            )
+        return {
+            "quantity": qty,
+            "returned_quantity": back,
+            "unit_price_minor": price,
+            "total_minor": price * (qty - back),
+        }
 
     def check(self, line: int, row: Row) -> None:
         """An order's number is new, and names one customer; with stock moving, the rules
@@ -254,7 +269,7 @@ class _Purchases(_Importer):
         if not self.move_stock:
             return
         cid, pid = row["customer_id"], row["product_id"]
-        sold = self.sold.get(pid, 0) + row["quantity"]
+        sold = self.sold.get(pid, 0) + row["quantity"] - row["returned_quantity"]
         try:
             rules.check_sale(
                 cid,
@@ -279,11 +294,13 @@ class _Purchases(_Importer):
         for i in range(0, len(refs), REF_CHUNK):
             chunk = refs[i : i + REF_CHUNK]
             hit = conn.execute(
-                select(purchases.c.order_ref).where(purchases.c.order_ref.in_(chunk)).limit(1)
+                select(orders.c.ref).where(orders.c.ref.in_(chunk)).limit(1)
             ).scalar()
             if hit is not None:
                 raise RowError(self.refs[hit][0], "order_ref", f"order {hit} is already stored")
         for pid, units in sorted(self.sold.items()):
+            if not units:  # every unit of its rows came back: nothing to take
+                continue
             taken = conn.execute(
                 update(products)
                 .where(products.c.id == pid, products.c.active, products.c.stock >= units)
@@ -305,6 +322,34 @@ class _Purchases(_Importer):
             )
 
     def write(self, uow: UnitOfWork, batch: list[Row]) -> None:
+        """Each row joins its order: the one of its ``order_ref`` (written with the first row
+        that names it), else an order of its own."""
+        new: list[Row] = []  # orders to write, in the order of their first row
+        slot: list[int] = []  # for each row of the batch, its order's place in ``new``
+        pending: dict[str, int] = {}
+        for row in batch:
+            ref = row.pop("order_ref")
+            if ref is not None and ref in self.order_ids:
+                row["order_id"] = self.order_ids[ref]
+                slot.append(-1)
+                continue
+            if ref is not None and ref in pending:
+                slot.append(pending[ref])
+                continue
+            if ref is not None:
+                pending[ref] = len(new)
+            slot.append(len(new))
+            new.append(
+                {"ref": ref, "customer_id": row["customer_id"], "placed_at": row["purchased_at"]}
+            )
+        if new:
+            statement = insert(orders).returning(orders.c.id, sort_by_parameter_order=True)
+            ids = [int(i) for i in uow.conn.execute(statement, new).scalars()]
+            for row, place in zip(batch, slot, strict=True):
+                if place >= 0:
+                    row["order_id"] = ids[place]
+            for ref, place in pending.items():
+                self.order_ids[ref] = ids[place]
         dialects.insert_many(uow.conn, purchases, batch)
 
 

@@ -367,6 +367,8 @@ def test_table_reports_show_the_library_figures(
         "count",
         "units",
         "revenue",
+        "order",
+        "count",
     ]
     assert set(rule) == {"-", " "}
     ranking = sales.reports.top_customers()
@@ -379,6 +381,7 @@ def test_table_reports_show_the_library_figures(
             str(r.purchase_count),
             str(r.units),
             str(r.revenue),
+            str(r.order_count),
         ]
         for r in ranking
     ]

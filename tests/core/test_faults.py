@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crpm_core import CRPM
-from crpm_core.services import ledger, purchases
+from crpm_core.services import ledger, orders
 from tests.helpers import snapshot
 
 
@@ -23,7 +23,7 @@ def test_failure_between_stock_update_and_purchase_insert(
     c = crm.customers.add(name="Ana", email="ana@example.com")
     p = crm.products.add(name="Lamp", price="40.00", stock=3)
     before = snapshot(crm)
-    monkeypatch.setattr(purchases, "insert_purchase", _explode)
+    monkeypatch.setattr(orders, "insert_lines", _explode)
     with pytest.raises(Boom):
         crm.purchases.record(customer_id=c.id, product_id=p.id, quantity=2)
     assert snapshot(crm) == before

@@ -99,7 +99,6 @@ def test_every_revision_upgrades_to_the_fresh_schema_and_keeps_its_data(
 ) -> None:
     """A database built at each older revision, with rows in it, upgrades to exactly the
     schema of a fresh one; its customers and products are found by the new search keys."""
-    from sqlalchemy import text
 
     revisions = _revisions()
     assert revisions[-1] == migrate.head_revision()
@@ -112,21 +111,7 @@ def test_every_revision_upgrades_to_the_fresh_schema_and_keeps_its_data(
                 try:
                     migrate.upgrade(db, old)
                     with db.transaction() as conn:
-                        conn.execute(
-                            text(
-                                "INSERT INTO customers (name, email, email_key, phone, active,"
-                                " created_at) VALUES ('ΣΊΣΥΦΟΣ Öz', 'Sis@Example.com',"
-                                " 'sis@example.com', '+1 555 0100', :t, :at)"
-                            ),
-                            {"t": True, "at": "2026-01-01 00:00:00"},
-                        )
-                        conn.execute(
-                            text(
-                                "INSERT INTO products (sku, name, price_minor, stock, active,"
-                                " created_at) VALUES ('TÉ-1', 'Thé vert', 650, 3, :t, :at)"
-                            ),
-                            {"t": True, "at": "2026-01-01 00:00:00"},
-                        )
+                        _insert_as_of(conn)
                 finally:
                     db.dispose()
                 with crpm_core.connect(url) as crm:
@@ -152,3 +137,29 @@ def test_migrations_import_no_live_code() -> None:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     assert not alias.name.startswith("crpm_core"), (path.name, alias.name)
+
+
+def _insert_as_of(conn: Any) -> None:
+    """A customer and a product as the code of the database's revision would write them."""
+    from sqlalchemy import inspect, text
+
+    from crpm_core.domain import search
+
+    keyed = "search_key" in {c["name"] for c in inspect(conn).get_columns("customers")}
+    at = {"t": True, "at": "2026-01-01 00:00:00"}
+    customer = {
+        "name": "ΣΊΣΥΦΟΣ Öz",
+        "email": "Sis@Example.com",
+        "email_key": "sis@example.com",
+        "phone": "+1 555 0100",
+    }
+    product = {"sku": "TÉ-1", "name": "Thé vert", "price_minor": 650, "stock": 3}
+    if keyed:
+        customer["search_key"] = search.key(
+            customer["name"], customer["email"], phone=customer["phone"]
+        )
+        product["search_key"] = search.key(str(product["name"]), str(product["sku"]))
+    for table, row in (("customers", customer), ("products", product)):
+        names = ", ".join([*row, "active", "created_at"])
+        values = ", ".join([*(f":{k}" for k in row), ":t", ":at"])
+        conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({values})"), {**row, **at})

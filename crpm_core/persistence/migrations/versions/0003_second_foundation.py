@@ -5,7 +5,6 @@
 - ``customers.search_key``, ``products.search_key``: the searchable fields folded (no case,
   no accents), so a search finds the same rows on every backend; filled here for the rows
   that exist, with a frozen copy of the folding rule.
-- ``purchases.order_ref``: the external order number of an imported sale.
 - ``stock_movements.actor``: who moved the stock (earlier rows: ``system``).
 
 Revision ID: 0003
@@ -34,12 +33,6 @@ BATCH = 2_000
 def _exact_text() -> sa.Text:
     return sa.Text().with_variant(
         mysql.TEXT(charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
-    )
-
-
-def _exact_key(length: int) -> sa.String:
-    return sa.String(length).with_variant(
-        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
     )
 
 
@@ -99,8 +92,6 @@ def upgrade() -> None:
         "products",
         sa.Column("search_key", _exact_text(), nullable=False, server_default=sa.text("''")),
     )
-    op.add_column("purchases", sa.Column("order_ref", _exact_key(64), nullable=True))
-    op.create_index("ix_purchases_order_ref", "purchases", ["order_ref"])
     op.add_column(
         "stock_movements",
         sa.Column("actor", sa.String(100), nullable=False, server_default=sa.text("'system'")),
@@ -112,9 +103,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("stock_movements") as batch:
         batch.drop_column("actor")
-    op.drop_index("ix_purchases_order_ref", table_name="purchases")
-    with op.batch_alter_table("purchases") as batch:
-        batch.drop_column("order_ref")
     with op.batch_alter_table("products") as batch:
         batch.drop_column("search_key")
         batch.drop_column("reorder_point")

@@ -1,0 +1,1 @@
+"""Printed documents: receipts and reports as PDF (fpdf2, with an embedded Unicode font)."""
