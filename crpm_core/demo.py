@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -77,8 +78,9 @@ def fill(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoSummary:
-    """Add demo customers, products and a year of purchases (popularity is skewed), in one
-    transaction, through the services. The history is coherent: the products arrive first,
+    """Add demo customers, products and a year of orders of one to three lines (popularity is
+    skewed; a few lines come back, a few orders are cancelled), in one transaction, through
+    the services. The history is coherent: the products arrive first,
     each customer signs up before their first purchase, every sale, restock and ledger row
     carries the time it happened, and the stock is what the ledger says."""
     rng = random.Random(seed)
@@ -128,23 +130,49 @@ def fill(
             )
             details.append((first, last, phone if rng.random() < 0.85 else None))
         joined = 0
-        for n, (at, who) in enumerate(zip(times, buyers, strict=True), start=1):
+        later: list[tuple[datetime, int, str, int, int]] = []  # returns and cancels to come
+        lines: dict[int, list[int]] = {}  # line id -> [product id, quantity, returned]
+        cancelled: set[int] = set()
+        n = 0
+        while n < purchases:
+            at, who = times[n], buyers[n]
             while joined < customers and signup[order[joined]] <= at:
                 i = order[joined]
                 clock.at = signup[i]
                 people[i] = _add_customer(tx, details[i], c0 + i)
                 joined += 1
+            _settle(tx, clock, later, lines, cancelled, stock, until=at)
             clock.at = at
-            product = rng.choices(sellable, weights)[0]
-            qty = rng.choice((1, 1, 1, 2, 2, 3, 5))
-            if stock[product.id] < qty:
-                stock[product.id] = tx.products.restock(
-                    product.id, 150, note="weekly delivery"
-                ).stock
-            stock[product.id] -= qty  # kept here: no read of the product per sale
-            tx.purchases.record(customer_id=people[who].id, product_id=product.id, quantity=qty)
-            if progress is not None and n % 100 == 0:
-                progress(n, purchases)
+            # a visit: a basket of one to three lines
+            size = min(rng.choice((1, 1, 1, 2, 2, 3)), purchases - n)
+            basket = []
+            for _ in range(size):
+                product = rng.choices(sellable, weights)[0]
+                qty = rng.choice((1, 1, 1, 2, 2, 3, 5))
+                already = sum(q for p, q in basket if p == product.id)
+                if stock[product.id] < already + qty:
+                    stock[product.id] = tx.products.restock(
+                        product.id, 150, note="weekly delivery"
+                    ).stock
+                basket.append((product.id, qty))
+            sale = tx.orders.place(customer_id=people[who].id, lines=basket)
+            for line in sale.lines:
+                stock[line.product_id] -= line.quantity  # kept here: no read per sale
+                lines[line.id] = [line.product_id, line.quantity, 0]
+            roll = rng.random()
+            if roll < 0.04:  # some of it comes back, within a week
+                line = rng.choice(sale.lines)
+                back = rng.randint(1, line.quantity)
+                when = at + timedelta(seconds=rng.randrange(3600, 7 * 86400))
+                heapq.heappush(later, (when, line.id, "return", back, sale.id))
+            elif roll < 0.05:  # the whole order is cancelled, within two days
+                when = at + timedelta(seconds=rng.randrange(600, 2 * 86400))
+                heapq.heappush(later, (when, sale.id, "cancel", 0, sale.id))
+            for _ in range(size):
+                n += 1
+                if progress is not None and n % 100 == 0:
+                    progress(n, purchases)
+        _settle(tx, clock, later, lines, cancelled, stock, until=end)
         for i in order[joined:]:
             clock.at = signup[i]
             people[i] = _add_customer(tx, details[i], c0 + i)
@@ -152,6 +180,33 @@ def fill(
         for i in rng.sample(range(customers), max(1, customers // 50)):
             tx.customers.deactivate(people[i].id)
     return DemoSummary(customers=customers, products=len(goods), purchases=purchases)
+
+
+def _settle(
+    tx: Services,
+    clock: _Clock,
+    later: list[tuple[datetime, int, str, int, int]],
+    lines: dict[int, list[int]],
+    cancelled: set[int],
+    stock: dict[int, int],
+    *,
+    until: datetime,
+) -> None:
+    """Carry out the returns and cancels due by ``until``, each at its own time."""
+    while later and later[0][0] <= until:
+        when, target, kind, quantity, order_id = heapq.heappop(later)
+        if order_id in cancelled:
+            continue
+        clock.at = when
+        if kind == "return":
+            tx.purchases.return_items(target, quantity, note="customer changed their mind")
+            lines[target][2] += quantity
+            stock[lines[target][0]] += quantity
+        else:
+            for line in tx.orders.cancel(target).lines:
+                product_id, sold, returned = lines[line.id]
+                stock[product_id] += sold - returned
+            cancelled.add(order_id)
 
 
 def _add_customer(tx: Services, detail: tuple[str, str, str | None], number: int) -> Customer:

@@ -44,6 +44,10 @@ def test_the_demo_history_is_coherent(crm: CRPM) -> None:
         assert running[m["product_id"]] == m["stock_after"] >= 0
     assert {pid: g["stock"] for pid, g in goods.items()} == running
     assert {m["actor"] for m in moves} == {"system"}
+    # baskets of several lines, and a few returns and cancels, each at its own later time
+    assert crm.orders.list(limit=1).total < 400
+    kinds = {m["kind"] for m in moves}
+    assert {"initial", "sale", "return", "cancel"} <= kinds
     assert sum(1 for p in people.values() if not p["active"]) == 1
 
 
