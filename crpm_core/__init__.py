@@ -10,6 +10,7 @@
 from crpm_core import errors
 from crpm_core.api import CRPM, Transaction, connect, default_url
 from crpm_core.domain import (
+    AuditEntry,
     Customer,
     CustomerRanking,
     Order,
@@ -22,12 +23,14 @@ from crpm_core.domain import (
     SalesSummary,
     Settings,
     StockMovement,
+    User,
 )
 from crpm_core.services._common import UNSET
 
 __all__ = [
     "CRPM",
     "UNSET",
+    "AuditEntry",
     "Customer",
     "CustomerRanking",
     "Order",
@@ -41,6 +44,7 @@ __all__ = [
     "Settings",
     "StockMovement",
     "Transaction",
+    "User",
     "connect",
     "default_url",
     "errors",

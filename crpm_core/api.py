@@ -9,8 +9,11 @@ from types import TracebackType
 
 from sqlalchemy.engine import URL
 
+from crpm_core.domain import validation as v
+from crpm_core.errors import PermissionDenied
 from crpm_core.persistence import dialects, migrate
 from crpm_core.persistence.database import Database
+from crpm_core.services.audit import Audit
 from crpm_core.services.customers import Customers
 from crpm_core.services.orders import Orders
 from crpm_core.services.products import Products
@@ -18,6 +21,7 @@ from crpm_core.services.purchases import Purchases
 from crpm_core.services.reports import Reports
 from crpm_core.services.settings import ShopSettings
 from crpm_core.services.unit_of_work import SYSTEM, Clock, Scope, utc_now
+from crpm_core.services.users import Users, user_role
 
 DEFAULT_URL = "sqlite:///crpm.db"
 ENV_VAR = "CRPM_DATABASE_URL"
@@ -40,6 +44,8 @@ class Services:
         self.purchases = Purchases(scope)
         self.reports = Reports(scope)
         self.settings = ShopSettings(scope)
+        self.users = Users(scope)
+        self.audit = Audit(scope)
 
     @property
     def scope(self) -> Scope:
@@ -54,8 +60,15 @@ class Services:
 
     @property
     def actor(self) -> str:
-        """Who is acting: ``system`` for a script or the command line's operator."""
+        """Who is acting: ``system`` for a script, ``cli:<login>`` for the command line, else
+        the username of the member of staff."""
         return self._scope.actor
+
+    @property
+    def role(self) -> str | None:
+        """The acting user's role (``owner``, ``manager``, ``clerk``); ``None`` for the
+        database's operator, who may do everything."""
+        return self._scope.role
 
 
 class Transaction(Services):
@@ -67,9 +80,30 @@ class CRPM(Services):
     """A thread-safe handle on one database. Every call is its own transaction;
     :meth:`transaction` groups several into one."""
 
-    def __init__(self, db: Database, *, clock: Clock = utc_now, actor: str = SYSTEM) -> None:
-        super().__init__(Scope(db, clock, actor))
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock = utc_now,
+        actor: str = SYSTEM,
+        role: str | None = None,
+    ) -> None:
+        super().__init__(Scope(db, clock, actor, role=role))
         self.db = db
+
+    def as_user(self, username: str) -> CRPM:
+        """A handle on the same database acting as the member of staff ``username``: every
+        call is checked against their role and audited under their name. An unknown or
+        deactivated user is ``PermissionDenied``."""
+        if not isinstance(username, str):
+            raise PermissionDenied("act", "a username is text")
+        with self._scope(write=False) as uow:
+            role = user_role(uow.conn, username)
+        return CRPM(self.db, clock=self._scope.clock, actor=username, role=role)
+
+    def as_operator(self, actor: str) -> CRPM:
+        """A handle with every right, audited as ``actor`` (the command line: ``cli:<login>``)."""
+        return CRPM(self.db, clock=self._scope.clock, actor=v.name(actor, "actor")[:100])
 
     @property
     def url(self) -> URL:

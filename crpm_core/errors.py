@@ -8,12 +8,14 @@ The edges (the app, the command line) turn these into messages; the core never p
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationFailed",
     "Busy",
     "CRPMError",
     "Conflict",
     "InactiveRecord",
     "InsufficientStock",
     "NotFound",
+    "PermissionDenied",
     "StorageError",
     "ValidationError",
 ]
@@ -90,3 +92,26 @@ class Busy(CRPMError):
 class StorageError(CRPMError):
     """The database refused or could not carry out the call for a reason of its own (it is
     unreachable, or a value broke one of its limits); nothing was changed."""
+
+
+class PermissionDenied(CRPMError):
+    """The acting user's role may not do ``action`` (or the user is unknown or inactive);
+    nothing was changed."""
+
+    def __init__(self, action: str, message: str | None = None) -> None:
+        super().__init__(message or f"your role may not {action.replace('.', ' ')}")
+        self.action = action
+
+
+class AuthenticationFailed(CRPMError):
+    """A login failed: the same message for an unknown user and a wrong password; ``locked``
+    says the account is locked after too many failures (until ``locked_until``)."""
+
+    def __init__(self, *, locked_until: object = None) -> None:
+        locked = locked_until is not None
+        super().__init__(
+            "Wrong username or password"
+            + ("; the account is locked for 15 minutes after 5 failed attempts" if locked else "")
+        )
+        self.locked = locked
+        self.locked_until = locked_until

@@ -8,6 +8,8 @@ from sqlalchemy import delete, select
 
 from crpm_core import CRPM
 from crpm_core.persistence.tables import (
+    api_tokens,
+    audit_log,
     customers,
     metadata,
     orders,
@@ -15,9 +17,20 @@ from crpm_core.persistence.tables import (
     purchases,
     settings,
     stock_movements,
+    users,
 )
 
-TABLES_IN_DELETE_ORDER = (stock_movements, purchases, orders, products, customers, settings)
+TABLES_IN_DELETE_ORDER = (
+    stock_movements,
+    purchases,
+    orders,
+    products,
+    customers,
+    settings,
+    audit_log,
+    api_tokens,
+    users,
+)
 
 
 def wipe(crm: CRPM) -> None:

@@ -217,3 +217,29 @@ class Settings:
     currency: str
     timezone: str
     low_stock_default: int
+
+
+@attrs.frozen
+class User:
+    """A member of staff. The password never leaves the core, not even as its hash."""
+
+    id: int
+    username: str
+    role: str
+    active: bool
+    created_at: datetime
+
+
+@attrs.frozen
+class AuditEntry:
+    """One write, as the audit trail keeps it: who (``actor``), what (``action``, the
+    method's name), on which record (``entity``, ``entity_id``), and ``changes``: field →
+    ``[before, after]``."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: int | None
+    changes: dict[str, list[object]]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     text,
     true,
 )
@@ -140,5 +141,52 @@ settings = Table(
     Column("timezone", String(64), nullable=False),
     Column("low_stock_default", Integer, nullable=False),
     CheckConstraint("id = 1", name="single_row"),
+    **TABLE_KWARGS,
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", ExactKey(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("active", Boolean(create_constraint=False), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    # the lockout: failures counted from the first in the window; locked until a time
+    Column("failed_logins", Integer, nullable=False, server_default=text("0")),
+    Column("first_failure_at", UTCDateTime(), nullable=True),
+    Column("locked_until", UTCDateTime(), nullable=True),
+    CheckConstraint("role IN ('owner', 'manager', 'clerk')", name="role_known"),
+    **TABLE_KWARGS,
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    # SHA-256 of the token (the token is random and long: a fast hash is safe here)
+    Column("token_hash", ExactKey(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Index(None, "user_id"),
+    **TABLE_KWARGS,
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("entity", String(20), nullable=False),
+    Column("entity_id", BigInteger, nullable=True),
+    Column("changes", Text, nullable=False),  # JSON: field -> [before, after]
+    Index(None, "at", "id"),
+    Index(None, "entity", "entity_id"),
+    Index(None, "actor", "at"),
     **TABLE_KWARGS,
 )

@@ -79,13 +79,18 @@ def set_active(
     active: bool,
     entity: str,
     convert: Callable[[Row], T],
+    action: str,
 ) -> T:
-    """Deactivate or reactivate one record (history is never touched) and return it."""
+    """Deactivate or reactivate one record (history is never touched) and return it; the
+    audit trail records the change of ``active``."""
     rid = v.record_id(record_id, f"{entity}_id")
     with scope() as uow:
-        fetch_one(uow.conn, table, rid, entity, convert, for_update=True)
+        before = fetch_one(uow.conn, table, rid, entity, convert, for_update=True)
         uow.conn.execute(update(table).where(table.c.id == rid).values(active=active))
-        return fetch_one(uow.conn, table, rid, entity, convert)
+        after = fetch_one(uow.conn, table, rid, entity, convert)
+        was = bool(getattr(before, "active", not active))
+        uow.audit(action, entity, rid, {"active": [was, active]} if was != active else {})
+        return after
 
 
 def refuse_if_used(conn: Connection, column: ColumnElement[Any], record_id: int, why: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from crpm_core.domain import Customer, Page
+from crpm_core.domain import Customer, Page, staff
 from crpm_core.domain import search as folding
 from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict
@@ -60,6 +60,7 @@ class Customers:
 
     def add(self, *, name: str, email: str, phone: str | None = None) -> Customer:
         """Add a customer; the email must not be in use, ignoring case."""
+        self._scope.require("customers.add")
         with self._scope() as uow:
             values = new_row(name=name, email=email, phone=phone, created_at=uow.now())
             _ensure_email_free(uow.conn, values["email_key"], values["email"], None)
@@ -67,9 +68,12 @@ class Customers:
                 result = uow.conn.execute(insert(customers).values(**values))
             except IntegrityError:
                 raise email_taken(values["email"]) from None
-            return _get(uow.conn, mappers.inserted_id(result))
+            added = _get(uow.conn, mappers.inserted_id(result))
+            uow.audit("add", "customer", added.id, staff.changes(None, audited(added)))
+            return added
 
     def get(self, customer_id: int) -> Customer:
+        self._scope.require("customers.read")
         cid = v.record_id(customer_id, "customer_id")
         with self._scope(write=False) as uow:
             return _get(uow.conn, cid)
@@ -86,6 +90,7 @@ class Customers:
     ) -> Page[Customer]:
         """One page of customers; ``search`` matches name, email or phone, ignoring case and
         accents (a phone also by its digits alone, however they are spaced)."""
+        self._scope.require("customers.read")
         off, lim = v.paging(offset, limit)
         wanted = v.flag(active, "active")
         order = order_clause(
@@ -111,6 +116,7 @@ class Customers:
         phone: object = UNSET,
     ) -> Customer:
         """Change only the fields given; ``phone=None`` clears the phone."""
+        self._scope.require("customers.update")
         cid = v.record_id(customer_id, "customer_id")
         values: dict[str, object] = {}
         if name is not UNSET:
@@ -135,20 +141,29 @@ class Customers:
                     conn.execute(update(customers).where(customers.c.id == cid).values(values))
                 except IntegrityError:
                     raise email_taken(str(values["email"])) from None
-            return _get(conn, cid)
+            changed = _get(conn, cid)
+            uow.audit("update", "customer", cid, staff.changes(audited(before), audited(changed)))
+            return changed
 
     def deactivate(self, customer_id: int) -> Customer:
         """Keep the customer and their history, but allow no new purchases."""
-        return set_active(self._scope, customers, customer_id, False, "customer", mappers.customer)
+        self._scope.require("customers.deactivate")
+        return set_active(
+            self._scope, customers, customer_id, False, "customer", mappers.customer, "deactivate"
+        )
 
     def reactivate(self, customer_id: int) -> Customer:
-        return set_active(self._scope, customers, customer_id, True, "customer", mappers.customer)
+        self._scope.require("customers.reactivate")
+        return set_active(
+            self._scope, customers, customer_id, True, "customer", mappers.customer, "reactivate"
+        )
 
     def delete(self, customer_id: int) -> None:
         """Remove a customer who never bought; one with purchases is refused (deactivate)."""
+        self._scope.require("customers.delete")
         cid = v.record_id(customer_id, "customer_id")
         with self._scope() as uow:
-            _get(uow.conn, cid, for_update=True)
+            gone = _get(uow.conn, cid, for_update=True)
             refuse_if_used(
                 uow.conn,
                 purchases.c.customer_id,
@@ -156,6 +171,12 @@ class Customers:
                 f"customer {cid} has purchases and cannot be deleted; deactivate instead",
             )
             uow.conn.execute(customers.delete().where(customers.c.id == cid))
+            uow.audit("delete", "customer", cid, staff.changes(audited(gone), None))
+
+
+def audited(c: Customer) -> dict[str, object]:
+    """The fields of a customer the audit trail records."""
+    return {"name": c.name, "email": c.email, "phone": c.phone, "active": c.active}
 
 
 def _get(conn: Connection, cid: int, *, for_update: bool = False) -> Customer:

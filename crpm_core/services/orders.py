@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from crpm_core.domain import Order, Page, Purchase, rules
+from crpm_core.domain import Order, Page, Purchase, rules, staff
 from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict, NotFound
 from crpm_core.persistence import mappers
@@ -157,6 +157,21 @@ def place_order(
     return order_id, line_ids
 
 
+def audited(order: Order) -> dict[str, object]:
+    """The fields of an order the audit trail records (its lines as line id, product,
+    quantity, unit price)."""
+    return {
+        "customer_id": order.customer_id,
+        "ref": order.ref,
+        "note": order.note,
+        "placed_at": order.placed_at,
+        "lines": [
+            [line.id, line.product_id, line.quantity, line.unit_price] for line in order.lines
+        ],
+        "total": order.total,
+    }
+
+
 def _party(row: Any) -> rules.Party | None:
     return None if row is None else rules.Party(bool(row.active), int(row.stock))
 
@@ -254,6 +269,7 @@ class Orders:
         (``InsufficientStock.requested`` is that total). One short, inactive or unknown
         product refuses the whole order and changes nothing. ``ref``: the shop's own order
         number, unique when given (``Conflict`` if it is already stored)."""
+        self._scope.require("orders.place")
         cid = v.record_id(customer_id, "customer_id")
         checked = rules.order_lines(lines)
         at = v.optional_timestamp(purchased_at, "purchased_at")
@@ -263,9 +279,12 @@ class Orders:
             order_id, _ = place_order(
                 uow, customer_id=cid, lines=checked, purchased_at=at, note=text, ref=number
             )
-            return get_order(uow.conn, order_id)
+            placed = get_order(uow.conn, order_id)
+            uow.audit("place", "order", order_id, staff.changes(None, audited(placed)))
+            return placed
 
     def get(self, order_id: int) -> Order:
+        self._scope.require("orders.read")
         oid = v.record_id(order_id, "order_id")
         with self._scope(write=False) as uow:
             return get_order(uow.conn, oid)
@@ -281,6 +300,7 @@ class Orders:
     ) -> Page[Order]:
         """One page of orders, newest first, cancelled ones included (``cancelled_at`` set);
         ``start`` inclusive, ``end`` exclusive, on the time the order was placed."""
+        self._scope.require("orders.read")
         off, lim = v.paging(offset, limit)
         conditions = []
         if customer_id is not None:
@@ -299,6 +319,7 @@ class Orders:
         """Cancel the whole order: every line not yet cancelled gives back the units not
         returned. It stays in the history, out of every report; a second cancel is a
         ``Conflict``."""
+        self._scope.require("orders.cancel")
         oid = v.record_id(order_id, "order_id")
         with self._scope() as uow:
             conn = uow.conn
@@ -316,5 +337,7 @@ class Orders:
                 .all()
             )
             cancel_lines(uow, live)
-            conn.execute(update(orders).where(orders.c.id == oid).values(cancelled_at=uow.now()))
+            now = uow.now()
+            conn.execute(update(orders).where(orders.c.id == oid).values(cancelled_at=now))
+            uow.audit("cancel", "order", oid, {"cancelled_at": [None, staff.plain(now)]})
             return get_order(conn, oid)

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from crpm_core.domain import Page, Product, parse_money, rules, to_minor
+from crpm_core.domain import Page, Product, parse_money, rules, staff, to_minor
 from crpm_core.domain import search as folding
 from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict, ValidationError
@@ -94,6 +94,7 @@ class Products:
     ) -> Product:
         """Add a product; its opening stock is the ledger's first ("initial") movement.
         ``reorder_point``: low stock at or below it (``None``: the shop's default)."""
+        self._scope.require("products.add")
         with self._scope() as uow:
             now = uow.now()
             values = new_row(
@@ -111,9 +112,12 @@ class Products:
                 raise sku_taken(values["sku"]) from None
             pid = mappers.inserted_id(result)
             ledger.record(uow, **opening_stock(uow, pid, values["stock"], now))
-            return _get(uow.conn, pid)
+            added = _get(uow.conn, pid)
+            uow.audit("add", "product", pid, staff.changes(None, audited(added)))
+            return added
 
     def get(self, product_id: int) -> Product:
+        self._scope.require("products.read")
         pid = v.record_id(product_id, "product_id")
         with self._scope(write=False) as uow:
             return _get(uow.conn, pid)
@@ -135,6 +139,7 @@ class Products:
         ``low=True`` keeps only the active products at or below their reorder point (as
         :meth:`low_stock`); ``low_stock=n`` those with at most ``n`` in stock.
         """
+        self._scope.require("products.read")
         off, lim = v.paging(offset, limit)
         wanted = v.flag(active, "active")
         order = order_clause(
@@ -160,6 +165,7 @@ class Products:
     def low_stock(self) -> builtins.list[Product]:
         """The active products at or below their reorder point (their own, else the shop's
         ``low_stock_default``), emptiest first."""
+        self._scope.require("products.read")
         with self._scope(write=False) as uow:
             query = (
                 select(products)
@@ -182,6 +188,9 @@ class Products:
         """Change only the fields given. A new price applies to later sales only;
         ``stock=`` is a stock-count correction, written to the ledger as an adjustment;
         ``reorder_point=None`` falls back to the shop's default."""
+        self._scope.require("products.update")
+        if stock is not UNSET:
+            self._scope.require("products.set_stock")
         pid = v.record_id(product_id, "product_id")
         values: dict[str, Any] = {}
         if name is not UNSET:
@@ -209,15 +218,21 @@ class Products:
                     raise sku_taken(values["sku"]) from None
             if new_stock is not None:
                 _adjust(uow, pid, new_stock, text)
-            return _get(conn, pid)
+            after = _get(conn, pid)
+            changed = staff.changes(audited(before), audited(after))
+            if new_stock is not None and text:
+                changed["note"] = [None, text]
+            uow.audit("update", "product", pid, changed)
+            return after
 
     def restock(self, product_id: int, quantity: int, *, note: str | None = None) -> Product:
         """Receive ``quantity`` (>= 1) more units."""
+        self._scope.require("products.restock")
         pid = v.record_id(product_id, "product_id")
         qty = v.whole_number(quantity, "quantity", minimum=1, maximum=v.MAX_STOCK)
         text = v.note(note)
         with self._scope() as uow:
-            _get(uow.conn, pid, for_update=True)
+            before = _get(uow.conn, pid, for_update=True)
             result = uow.conn.execute(
                 update(products)
                 .where(products.c.id == pid, products.c.stock + qty <= v.MAX_STOCK)
@@ -229,31 +244,47 @@ class Products:
             ledger.record(
                 uow, product_id=pid, kind="restock", change=qty, stock_after=after, note=text
             )
+            changed: dict[str, list[object]] = {"stock": [before.stock, after]}
+            if text:
+                changed["note"] = [None, text]
+            uow.audit("restock", "product", pid, changed)
             return _get(uow.conn, pid)
 
     def set_stock(self, product_id: int, stock: int, *, note: str | None = None) -> Product:
         """Correct the stock to a counted value (>= 0); the difference is an adjustment."""
+        self._scope.require("products.set_stock")
         pid = v.record_id(product_id, "product_id")
         counted = v.stock(stock)
         text = v.note(note)
         with self._scope() as uow:
-            _get(uow.conn, pid, for_update=True)
+            before = _get(uow.conn, pid, for_update=True)
             _adjust(uow, pid, counted, text)
+            changed: dict[str, list[object]] = {"stock": [before.stock, counted]}
+            if text:
+                changed["note"] = [None, text]
+            uow.audit("set_stock", "product", pid, changed)
             return _get(uow.conn, pid)
 
     def deactivate(self, product_id: int) -> Product:
         """Keep the product and its history, but sell it no more."""
-        return set_active(self._scope, products, product_id, False, "product", mappers.product)
+        self._scope.require("products.deactivate")
+        return set_active(
+            self._scope, products, product_id, False, "product", mappers.product, "deactivate"
+        )
 
     def reactivate(self, product_id: int) -> Product:
-        return set_active(self._scope, products, product_id, True, "product", mappers.product)
+        self._scope.require("products.reactivate")
+        return set_active(
+            self._scope, products, product_id, True, "product", mappers.product, "reactivate"
+        )
 
     def delete(self, product_id: int) -> None:
         """Remove a product never sold, with its stock ledger; a sold one is refused."""
+        self._scope.require("products.delete")
         pid = v.record_id(product_id, "product_id")
         with self._scope() as uow:
             conn = uow.conn
-            _get(conn, pid, for_update=True)
+            gone = _get(conn, pid, for_update=True)
             refuse_if_used(
                 conn,
                 purchases.c.product_id,
@@ -262,6 +293,19 @@ class Products:
             )
             conn.execute(stock_movements.delete().where(stock_movements.c.product_id == pid))
             conn.execute(products.delete().where(products.c.id == pid))
+            uow.audit("delete", "product", pid, staff.changes(audited(gone), None))
+
+
+def audited(p: Product) -> dict[str, object]:
+    """The fields of a product the audit trail records."""
+    return {
+        "name": p.name,
+        "sku": p.sku,
+        "price": p.price,
+        "stock": p.stock,
+        "reorder_point": p.reorder_point,
+        "active": p.active,
+    }
 
 
 def _is_low(conn: Connection) -> ColumnElement[bool]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, func, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from crpm_core.domain import Page, Purchase, PurchaseLine
+from crpm_core.domain import Page, Purchase, PurchaseLine, staff
 from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict, NotFound
 from crpm_core.persistence import mappers
@@ -55,6 +55,7 @@ class Purchases:
         """Sell ``quantity`` units: an order of one line (see ``crm.orders.place``): both
         parties active, the stock taken with a conditional update, the unit price
         snapshotted, the purchase and its ledger row written, or nothing."""
+        self._scope.require("orders.place")
         cid = v.record_id(customer_id, "customer_id")
         pid = v.record_id(product_id, "product_id")
         qty = v.quantity(quantity)
@@ -63,9 +64,12 @@ class Purchases:
             _, (line_id,) = place_order(
                 uow, customer_id=cid, lines=[(pid, qty)], purchased_at=at, note=None, ref=None
             )
-            return mappers.purchase(uow.conn.execute(_PURCHASE, {"id": line_id}).mappings().one())
+            sold = mappers.purchase(uow.conn.execute(_PURCHASE, {"id": line_id}).mappings().one())
+            uow.audit("record", "purchase", sold.id, staff.changes(None, audited(sold)))
+            return sold
 
     def get(self, purchase_id: int) -> Purchase:
+        self._scope.require("orders.read")
         pid = v.record_id(purchase_id, "purchase_id")
         with self._scope(write=False) as uow:
             return _get(uow.conn, pid)
@@ -73,12 +77,17 @@ class Purchases:
     def cancel(self, purchase_id: int) -> Purchase:
         """Undo a sale: the units not yet returned come back, revenue drops it, history keeps
         it (marked). Cancelling every line of an order cancels the order."""
+        self._scope.require("purchases.cancel")
         pid = v.record_id(purchase_id, "purchase_id")
         with self._scope() as uow:
             row = _locked(uow.conn, pid)
             cancel_lines(uow, [row])
             close_if_all_cancelled(uow, int(row["order_id"]))
-            return _get(uow.conn, pid)
+            done = _get(uow.conn, pid)
+            uow.audit(
+                "cancel", "purchase", pid, {"cancelled_at": [None, staff.plain(done.cancelled_at)]}
+            )
+            return done
 
     def return_items(self, purchase_id: int, quantity: int, *, note: str | None = None) -> Purchase:
         """Take back ``quantity`` units of one line: they go back to stock (a ``return``
@@ -86,6 +95,7 @@ class Purchases:
         every report drop them. More than was sold and not yet returned, or a line that is
         cancelled, is a ``Conflict``; two returns racing for the same units never give back
         more than was sold."""
+        self._scope.require("purchases.return_items")
         pid = v.record_id(purchase_id, "purchase_id")
         qty = v.quantity(quantity)
         text = v.note(note)
@@ -131,10 +141,18 @@ class Purchases:
                     note=text,
                     purchase_id=pid,
                 )
-            return _get(conn, pid)
+            back = _get(conn, pid)
+            changed: dict[str, list[object]] = {
+                "returned_quantity": [int(row["returned_quantity"]), back.returned_quantity]
+            }
+            if text:
+                changed["note"] = [None, text]
+            uow.audit("return_items", "purchase", pid, changed)
+            return back
 
     def history(self, customer_id: int) -> list[PurchaseLine]:
         """Every purchase of a customer, newest first, cancelled ones marked."""
+        self._scope.require("orders.read")
         cid = v.record_id(customer_id, "customer_id")
         with self._scope(write=False) as uow:
             fetch_one(uow.conn, customers, cid, "customer", mappers.customer)
@@ -153,6 +171,7 @@ class Purchases:
         include_cancelled: bool = True,
     ) -> Page[PurchaseLine]:
         """One page of purchases, newest first; ``start`` inclusive, ``end`` exclusive."""
+        self._scope.require("orders.read")
         off, lim = v.paging(offset, limit)
         conditions: list[ColumnElement[bool]] = []
         if customer_id is not None:
@@ -173,6 +192,19 @@ class Purchases:
             rows = uow.conn.execute(page).mappings()
             items = tuple(mappers.purchase_line(r) for r in rows)
         return Page(items=items, total=total, offset=off, limit=lim)
+
+
+def audited(p: Purchase) -> dict[str, object]:
+    """The fields of a sale the audit trail records."""
+    return {
+        "order_id": p.order_id,
+        "customer_id": p.customer_id,
+        "product_id": p.product_id,
+        "quantity": p.quantity,
+        "unit_price": p.unit_price,
+        "total": p.total,
+        "purchased_at": p.purchased_at,
+    }
 
 
 def _locked(conn: Connection, pid: int) -> Any:

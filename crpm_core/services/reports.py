@@ -78,6 +78,7 @@ class Reports:
 
         ``customer_id`` narrows the sales to one customer (their total spent is ``.revenue``),
         ``product_id`` to one product (its stock figures too)."""
+        self._scope.require("reports.read")
         lo, hi = _range(start, end)
         p = purchases.c
         narrow: list[ColumnElement[bool]] = []
@@ -151,6 +152,7 @@ class Reports:
         self, *, limit: int = 10, start: datetime | None = None, end: datetime | None = None
     ) -> list[CustomerRanking]:
         """Customers by revenue in the range, highest first; equal revenue shares a rank."""
+        self._scope.require("reports.read")
         lim = v.whole_number(limit, "limit", minimum=1, maximum=10_000)
         lo, hi = _range(start, end)
         p = purchases.c
@@ -208,6 +210,7 @@ class Reports:
         """Every product (sold or not), best seller (most units) first, with revenue and stock.
 
         The head of the list is the best-selling products, the tail the least-selling."""
+        self._scope.require("reports.read")
         lo, hi = _range(start, end)
         p = purchases.c
 
@@ -272,6 +275,7 @@ class Reports:
 
         Periods without sales are included with zeros, from the period of ``start`` (or the
         first sale) to the period before ``end`` (or the last sale)."""
+        self._scope.require("reports.read")
         if bucket not in BUCKETS:
             raise ValidationError("bucket", "must be day, week or month")
         lo, hi = _range(start, end)
@@ -338,6 +342,7 @@ class Reports:
     ) -> Page[StockMovement]:
         """The stock ledger, newest first: every initial stock, restock, sale, cancel, return
         and adjustment (``kind`` keeps one of them). A product's changes sum to its stock."""
+        self._scope.require("reports.read")
         off, lim = v.paging(offset, limit)
         lo, hi = _range(start, end)
         t = stock_movements

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 from sqlalchemy import Connection, insert, select, update
 
-from crpm_core.domain import Settings, rules
+from crpm_core.domain import Settings, rules, staff
 from crpm_core.domain import validation as v
 from crpm_core.persistence.tables import settings
 from crpm_core.services._common import UNSET
@@ -40,6 +41,7 @@ class ShopSettings:
         self._scope = scope
 
     def get(self) -> Settings:
+        self._scope.require("settings.read")
         with self._scope(write=False) as uow:
             return current_settings(uow.conn)
 
@@ -53,6 +55,7 @@ class ShopSettings:
     ) -> Settings:
         """Change only the settings given; each is checked (an assigned ISO 4217 currency,
         an IANA time zone, a whole number ≥ 0) and a refused one changes nothing."""
+        self._scope.require("settings.update")
         changes: dict[str, Any] = {}
         if shop_name is not UNSET:
             changes["shop_name"] = v.name(shop_name, "shop_name")
@@ -64,6 +67,7 @@ class ShopSettings:
             changes["low_stock_default"] = rules.low_stock_default(low_stock_default)
         with self._scope() as uow:
             conn = uow.conn
+            before = current_settings(conn)
             exists = conn.execute(
                 select(settings.c.id).where(settings.c.id == 1).with_for_update()
             ).first()
@@ -79,4 +83,8 @@ class ShopSettings:
                 conn.execute(insert(settings).values(**{**row, **changes}))
             elif changes:
                 conn.execute(update(settings).where(settings.c.id == 1).values(changes))
-            return current_settings(conn)
+            after = current_settings(conn)
+            uow.audit(
+                "update", "settings", 1, staff.changes(attrs.asdict(before), attrs.asdict(after))
+            )
+            return after

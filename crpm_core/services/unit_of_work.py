@@ -15,19 +15,34 @@ block with an exception rolls everything back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, insert
 from sqlalchemy.exc import DBAPIError
 
+from crpm_core.domain import staff
+from crpm_core.errors import PermissionDenied
 from crpm_core.persistence.database import Database
 from crpm_core.persistence.dialects.failures import translate
+from crpm_core.persistence.tables import audit_log
 
 Clock = Callable[[], datetime]
 SYSTEM = "system"
 """The actor of the bare handle: a script or the operator of the database."""
+
+
+_AUDIT = insert(audit_log).values(
+    at=bindparam("at", type_=audit_log.c.at.type),
+    actor=bindparam("actor"),
+    action=bindparam("action"),
+    entity=bindparam("entity"),
+    entity_id=bindparam("entity_id"),
+    changes=bindparam("changes"),
+)
 
 
 def utc_now() -> datetime:
@@ -42,6 +57,27 @@ class UnitOfWork:
         self.clock = clock
         self.actor = actor
 
+    def audit(
+        self,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        changes: Mapping[str, list[Any]],
+    ) -> None:
+        """Add this write's row to the audit trail, in the write's own transaction (it is
+        rolled back with the write, so a refused call leaves no row)."""
+        self.conn.execute(
+            _AUDIT,
+            {
+                "at": self.now(),
+                "actor": self.actor,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True),
+            },
+        )
+
     @property
     def dialect_name(self) -> str:
         return self.conn.dialect.name
@@ -53,15 +89,32 @@ class UnitOfWork:
 
 class Scope:
     """What the services of one handle (or one ``transaction()`` block) share: the database,
-    the clock, the actor, and in a block the unit of work that is already open."""
+    the clock, the actor and their role (``None``: the database's operator, who may do
+    everything), and in a block the unit of work that is already open."""
 
     def __init__(
-        self, db: Database, clock: Clock, actor: str, open_uow: UnitOfWork | None = None
+        self,
+        db: Database,
+        clock: Clock,
+        actor: str,
+        open_uow: UnitOfWork | None = None,
+        *,
+        role: str | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.actor = actor
+        self.role = role
         self._open = open_uow
+
+    def require(self, permission: str) -> None:
+        """Refuse, before anything is read or written, what the acting role may not do."""
+        if not staff.may(self.role, permission):
+            raise PermissionDenied(permission)
+
+    def acting_as(self, actor: str, role: str | None) -> Scope:
+        """The same database and clock, with another actor and role."""
+        return Scope(self.db, self.clock, actor, self._open, role=role)
 
     @property
     def dialect_name(self) -> str:
@@ -90,4 +143,5 @@ class Scope:
         if self._open is not None:
             raise RuntimeError("a transaction() block is already open on this handle")
         with self.db.transaction(write=True) as conn:
-            yield Scope(self.db, self.clock, self.actor, UnitOfWork(conn, self.clock, self.actor))
+            uow = UnitOfWork(conn, self.clock, self.actor)
+            yield Scope(self.db, self.clock, self.actor, uow, role=self.role)

@@ -56,6 +56,7 @@ them (``None`` empty, money plain, times ISO 8601) and guards the text ones only
 
 def run(crm: Services, kind: Kind, target: Target, *, guard_formulas: bool = True) -> int:
     """Write every record of ``kind`` as CSV to ``target``; return how many."""
+    crm.scope.require("transfer.export")
     if kind not in KINDS:
         raise ValidationError("kind", "must be customers, products or purchases")
     query = QUERIES[kind].execution_options(yield_per=YIELD)
@@ -87,6 +88,7 @@ def run_movements(
     guard_formulas: bool = True,
 ) -> int:
     """Write the stock ledger (optionally one product's, within ``[start, end)``) as CSV."""
+    crm.scope.require("transfer.export")
     m = stock_movements.c
     query = (
         select(m.at, _p.sku, _p.name, m.kind, m.change, m.stock_after, m.note, m.purchase_id)

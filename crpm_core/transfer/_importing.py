@@ -56,6 +56,8 @@ LOOKUP_YIELD = 10_000
 REF_CHUNK = 500
 
 Row = dict[str, Any]
+ENTITY: dict[Kind, str] = {"customers": "customer", "products": "product", "purchases": "purchase"}
+"""The audit trail's entity of each kind of file."""
 
 
 class _Importer:
@@ -366,6 +368,7 @@ def run(
     if kind not in KINDS:
         raise ValidationError("kind", "must be customers, products or purchases")
     report = progress or _quiet
+    crm.scope.require("transfer.import")
     name = str(source) if isinstance(source, str | os.PathLike) else getattr(source, "name", "")
     scope = crm.scope
     with _Spool() as spool:
@@ -389,6 +392,12 @@ def run(
                         importer.write(uow, batch)
                         written += len(batch)
                         report(Progress("writing", written, written / spool.count))
+                uow.audit(
+                    "import",
+                    ENTITY[kind],
+                    None,
+                    {"file": [None, Path(str(name)).name[:200] or None], "rows": [None, written]},
+                )
         except Conflict as exc:
             if str(exc).startswith("the change clashes"):  # a raw integrity error, translated
                 raise Conflict(
