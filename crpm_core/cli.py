@@ -1,4 +1,4 @@
-"""The ``crpm`` command line: CSV import and export, reports and demo data.
+"""The ``crpm`` command line: CSV import and export, reports, orders, receipts and demo data.
 
 Every command takes ``--db URL`` (before or after the command); without it ``crpm`` uses
 ``$CRPM_DATABASE_URL``, else the SQLite file ``./crpm.db``, as ``crpm_core.connect()`` does::
@@ -7,6 +7,9 @@ Every command takes ``--db URL`` (before or after the command); without it ``crp
     crpm import purchases sales.csv --move-stock
     crpm export purchases -            # "-" is standard output (standard input for import)
     crpm report top-customers --start 2024-01-01 --end 2025-01-01 --format json
+    crpm report products --format pdf -o products.pdf
+    crpm order show 42
+    crpm receipt 42 -o receipt-42.pdf   # "-o -" writes the PDF to standard output
     crpm demo
 
 Times: ``purchased_at`` in an imported file must carry a time zone (``2024-05-01T09:30:00Z``,
@@ -39,7 +42,16 @@ from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, Ope
 import crpm_core
 from crpm_core import demo, errors, tabular, transfer
 from crpm_core.api import CRPM
-from crpm_core.domain import CustomerRanking, PeriodSales, ProductPerformance, SalesSummary
+from crpm_core.domain import (
+    CustomerRanking,
+    Order,
+    PeriodSales,
+    Product,
+    ProductPerformance,
+    SalesSummary,
+    Settings,
+)
+from crpm_core.printing import local_time, money, report
 from crpm_core.transfer import KINDS, Progress
 
 PROG = "crpm"
@@ -49,7 +61,7 @@ REPORTS: dict[str, type[Any]] = {
     "products": ProductPerformance,
     "over-time": PeriodSales,
 }
-FORMATS = ("table", "csv", "json")
+FORMATS = ("table", "csv", "json", "pdf")
 
 IMPORT_EPILOG = """\
 file formats (UTF-8; a header line first, its columns in any order):
@@ -92,6 +104,24 @@ REPORT_EPILOG = """\
 Money is printed exactly (12.50); in JSON it is a string. --start and --end take a date
 (2024-05-01) or a date and time (2024-05-01T09:30, 2024-05-01T09:30+02:00); without a zone
 they are UTC. --start is inclusive, --end exclusive. Cancelled purchases never count.
+
+--format pdf prints the report for paper: the shop's name and the period as its title, a bar
+chart (products: the best and the least sellers), then the table, with money in the shop's
+currency (crm.settings). It needs -o FILE.pdf (-o - writes the PDF to standard output).
+-o FILE also writes the other formats to a file instead of standard output.
+"""
+
+ORDER_EPILOG = """\
+The order number is the order's id (what `crpm receipt` takes and a receipt shows); the
+shop's own number, when the order has one, is shown as ref. Times are in the shop's time
+zone and money in its currency (crm.settings). Line totals are net of returned units.
+"""
+
+RECEIPT_EPILOG = """\
+The receipt shows the shop's name, the order number (and ref), the time it was placed in the
+shop's time zone, the customer, each line with the units returned, the total in the shop's
+currency, and CANCELLED for a cancelled order. Names in any Latin, Greek or Cyrillic script
+print as themselves (the PDF embeds DejaVu Sans).
 """
 
 
@@ -101,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "import" and args.move_stock and args.kind != "purchases":
         parser.error("--move-stock applies only to purchases")
+    if args.command == "report" and args.format == "pdf" and args.output is None:
+        args.report_parser.error(
+            "--format pdf writes a file: give -o FILE.pdf (or -o - for standard output)"
+        )
     try:
         result: int = args.run(args)
         return result
@@ -131,7 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="CRPM for small shops: import, export, reports and demo data.",
+        description="CRPM for small shops: import, export, reports, orders, receipts and "
+        "demo data.",
         epilog="Run `crpm COMMAND --help` for the details of a command.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {crpm_core.__version__}")
@@ -184,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep = commands.add_parser(
         "report",
         parents=[common],
-        help="sales reports as a table, CSV or JSON",
+        help="sales reports as a table, CSV, JSON or PDF",
         description="Sales reports.",
         epilog=REPORT_EPILOG,
         formatter_class=raw,
@@ -213,7 +248,54 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "over-time":
             one.add_argument("--bucket", choices=("day", "week", "month"), default="day")
         one.add_argument("--format", choices=FORMATS, default="table")
+        one.add_argument(
+            "-o",
+            "--output",
+            metavar="FILE",
+            default=None,
+            help="write to FILE (- for standard output); needed by --format pdf",
+        )
+        one.set_defaults(report_parser=one)
     rep.set_defaults(run=_report)
+
+    ordr = commands.add_parser(
+        "order",
+        parents=[common],
+        help="look at an order",
+        description="Orders: several lines sold together, with their returns.",
+        epilog=ORDER_EPILOG,
+        formatter_class=raw,
+    )
+    order_commands = ordr.add_subparsers(dest="action", metavar="ACTION", required=True)
+    show = order_commands.add_parser(
+        "show",
+        parents=[common],
+        help="an order's number, date, customer, lines, returns, total and status",
+        description="Print an order: its number and ref, when it was placed, the customer, "
+        "each line with the units returned, the total and its status.",
+        epilog=ORDER_EPILOG,
+        formatter_class=raw,
+    )
+    show.add_argument("order_id", metavar="ORDER_ID", type=_order_number)
+    show.set_defaults(run=_order_show)
+
+    rec = commands.add_parser(
+        "receipt",
+        parents=[common],
+        help="print an order's receipt as a PDF",
+        description="Write the receipt of an order as a PDF file.",
+        epilog=RECEIPT_EPILOG,
+        formatter_class=raw,
+    )
+    rec.add_argument("order_id", metavar="ORDER_ID", type=_order_number)
+    rec.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE.pdf",
+        required=True,
+        help="the file to write, - for standard output",
+    )
+    rec.set_defaults(run=_receipt)
 
     dem = commands.add_parser(
         "demo",
@@ -269,8 +351,33 @@ def _export(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     with _connect(args) as crm:
-        result = run_report(crm, args.report, args)
-    write_report(sys.stdout, REPORTS[args.report], result, args.format)
+        if args.format == "pdf" and args.report == "products":  # the least sellers are drawn too
+            result: SalesSummary | list[Any] = crm.reports.product_performance(
+                start=args.start, end=args.end
+            )
+        else:
+            result = run_report(crm, args.report, args)
+        shop = crm.settings.get() if args.format == "pdf" else None
+    if shop is not None:
+        pdf = report.render(
+            args.report,
+            result,
+            settings=shop,
+            start=args.start,
+            end=args.end,
+            bucket=getattr(args, "bucket", "day"),
+            limit=getattr(args, "limit", None),
+        )
+        _write_bytes(args.output, pdf)
+        print(
+            f"wrote the {args.report} report to {_name(args.output, 'standard output')}",
+            file=sys.stderr,
+        )
+    elif args.output is None or args.output == "-":
+        write_report(sys.stdout, REPORTS[args.report], result, args.format)
+    else:
+        with open(args.output, "w", encoding="utf-8", newline="") as out:
+            write_report(out, REPORTS[args.report], result, args.format)
     return 0
 
 
@@ -285,6 +392,80 @@ def run_report(crm: CRPM, name: str, args: argparse.Namespace) -> SalesSummary |
         rows = crm.reports.product_performance(**span)
         return rows if args.limit is None else rows[: args.limit]
     return crm.reports.sales_over_time(bucket=args.bucket, **span)
+
+
+def _order_show(args: argparse.Namespace) -> int:
+    with _connect(args) as crm:
+        order = crm.orders.get(args.order_id)
+        shop = crm.settings.get()
+        buyer = crm.customers.get(order.customer_id)
+        goods = {
+            pid: crm.products.get(pid) for pid in sorted({ln.product_id for ln in order.lines})
+        }
+    sys.stdout.write(format_order(order, shop, f"{buyer.name} <{buyer.email}>", goods))
+    return 0
+
+
+def format_order(order: Order, shop: Settings, customer: str, goods: dict[int, Product]) -> str:
+    """An order as ``crpm order show`` prints it; ``goods`` maps product ids to products."""
+    returned = sum(line.returned_quantity for line in order.lines)
+    if order.cancelled_at is not None:
+        status = f"cancelled on {local_time(order.cancelled_at, shop.timezone)}"
+    elif returned:
+        status = f"sold; {returned:,} unit{'s' if returned != 1 else ''} returned"
+    else:
+        status = "sold"
+    facts = [
+        ("order", str(order.id)),
+        ("ref", order.ref or "-"),
+        ("placed", local_time(order.placed_at, shop.timezone)),
+        ("customer", f"{customer} (customer {order.customer_id})"),
+        ("status", status),
+    ]
+    if order.note:
+        facts.append(("note", order.note))
+    text = "".join(f"{label:<9} {value}\n" for label, value in facts)
+    header = ["line", "product", "sku", "qty", "returned", "unit price", "total"]
+    cells = []
+    for line in order.lines:
+        product = goods.get(line.product_id)
+        name = product.name if product is not None else f"product {line.product_id}"
+        if line.cancelled and order.cancelled_at is None:
+            name += " (cancelled)"
+        cells.append(
+            [
+                str(line.id),
+                name,
+                (product.sku if product is not None else None) or "",
+                f"{line.quantity:,}",
+                f"{line.returned_quantity:,}" if line.returned_quantity else "",
+                money(line.unit_price, shop.currency),
+                money(line.total, shop.currency),
+            ]
+        )
+    text += "\n" + _table(header, cells, right={0, 3, 4, 5, 6})
+    text += f"{'total':<9} {money(order.total, shop.currency)}\n"
+    return text
+
+
+def _receipt(args: argparse.Namespace) -> int:
+    with _connect(args) as crm:
+        pdf = crm.orders.receipt_pdf(args.order_id)
+    _write_bytes(args.output, pdf)
+    where = _name(args.output, "standard output")
+    print(f"wrote the receipt of order {args.order_id} to {where}", file=sys.stderr)
+    return 0
+
+
+def _write_bytes(target: str, data: bytes) -> None:
+    """Write a whole document to the file ``target``, or to standard output for ``-``."""
+    if target == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    with open(target, "wb") as out:
+        out.write(data)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -461,6 +642,16 @@ def _when(text: str) -> datetime:
             f"{text!r} is not a date or date and time like 2024-05-01 or 2024-05-01T09:30"
         ) from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _order_number(text: str) -> int:
+    """An order number as ``crpm order show`` and ``crpm receipt`` take it: the order's id."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an order number (the order's id, a whole number)"
+        ) from None
 
 
 def _positive(text: str) -> int:

@@ -145,7 +145,7 @@ def fill(
             clock.at = at
             # a visit: a basket of one to three lines
             size = min(rng.choice((1, 1, 1, 2, 2, 3)), purchases - n)
-            basket = []
+            basket: list[tuple[int, int]] = []
             for _ in range(size):
                 product = rng.choices(sellable, weights)[0]
                 qty = rng.choice((1, 1, 1, 2, 2, 3, 5))

@@ -64,14 +64,17 @@ def purchase(row: Row) -> Purchase:
 
 
 def order(row: Row, lines: Sequence[Purchase]) -> Order:
-    """An order row with its lines (their totals are net of returns, and so is the order's)."""
+    """An order row with its lines. Their totals are net of returns, and so is the order's,
+    which counts the lines still live (a line cancelled on its own is no longer paid for); a
+    cancelled order keeps the total it had when it was cancelled."""
+    counted = lines if row["cancelled_at"] is not None else [x for x in lines if not x.cancelled]
     return Order(
         id=int(row["id"]),
         ref=row["ref"],
         customer_id=int(row["customer_id"]),
         placed_at=row["placed_at"],
         lines=tuple(lines),
-        total=sum((line.total for line in lines), from_minor(0)),
+        total=sum((line.total for line in counted), from_minor(0)),
         cancelled_at=row["cancelled_at"],
         note=row["note"],
     )

@@ -18,6 +18,7 @@ from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict, NotFound
 from crpm_core.persistence import mappers
 from crpm_core.persistence.tables import customers, orders, products, purchases
+from crpm_core.printing import receipt
 from crpm_core.services import ledger
 from crpm_core.services._common import in_range
 from crpm_core.services.unit_of_work import Scope, UnitOfWork
@@ -341,3 +342,12 @@ class Orders:
             conn.execute(update(orders).where(orders.c.id == oid).values(cancelled_at=now))
             uow.audit("cancel", "order", oid, {"cancelled_at": [None, staff.plain(now)]})
             return get_order(conn, oid)
+
+    def receipt_pdf(self, order_id: int) -> bytes:
+        """The order's receipt as a PDF: the shop's name, the order number (and ``ref``), the
+        time placed in the shop's time zone, the customer, each line with the units returned
+        and its total net of returns, the total in the shop's currency, and CANCELLED when
+        the order is. ``NotFound`` for an unknown order."""
+        oid = v.record_id(order_id, "order_id")
+        with self._scope(write=False) as uow:
+            return receipt.render(uow.conn, get_order(uow.conn, oid))

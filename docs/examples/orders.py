@@ -20,6 +20,11 @@ with crpm_core.connect("sqlite:///shop.db") as crm:
     print(len(order.lines), order.total)  # 3 38.00
     print(crm.products.get(tea.id).stock)  # 6
 
+    # A receipt to hand over: shop name, number, date (shop time zone), lines, total.
+    with open("receipt.pdf", "wb") as f:
+        f.write(crm.orders.receipt_pdf(order.id))
+    print(open("receipt.pdf", "rb").read(5))  # b'%PDF-'
+
     # The same product on two lines counts against its stock once, in total; one short
     # line refuses the whole order and nothing changes.
     try:
