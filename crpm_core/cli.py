@@ -26,6 +26,7 @@ line on standard error with exit status 1; usage errors exit with 2.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -50,6 +51,7 @@ from crpm_core.domain import (
     ProductPerformance,
     SalesSummary,
     Settings,
+    User,
 )
 from crpm_core.printing import local_time, money, report
 from crpm_core.transfer import KINDS, Progress
@@ -115,6 +117,15 @@ ORDER_EPILOG = """\
 The order number is the order's id (what `crpm receipt` takes and a receipt shows); the
 shop's own number, when the order has one, is shown as ref. Times are in the shop's time
 zone and money in its currency (crm.settings). Line totals are net of returned units.
+"""
+
+USER_EPILOG = """\
+Passwords are at least 10 characters and stored only as Argon2 hashes. `crpm user add` and
+`crpm user passwd` read the password from standard input when it is not a terminal (one
+line: `printf '%s\\n' "$PASSWORD" | crpm user add ada --role owner`), else ask twice without
+echoing it. Roles: owner (everything), manager (no deletes, users, settings or backups),
+clerk (customers, products and sales). Every command is recorded in the audit trail as
+cli:<your login>.
 """
 
 RECEIPT_EPILOG = """\
@@ -296,6 +307,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="the file to write, - for standard output",
     )
     rec.set_defaults(run=_receipt)
+
+    usr = commands.add_parser(
+        "user",
+        parents=[common],
+        help="staff accounts: add, list, change a password, issue an API token",
+        description="Staff accounts of the app and the API (roles: owner, manager, clerk).",
+        epilog=USER_EPILOG,
+        formatter_class=raw,
+    )
+    user_commands = usr.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = user_commands.add_parser(
+        "add", parents=[common], help="add a user (the password is read, never an argument)"
+    )
+    add.add_argument("username", metavar="USERNAME")
+    add.add_argument("--role", choices=("owner", "manager", "clerk"), required=True)
+    add.set_defaults(run=_user_add)
+    lst = user_commands.add_parser("list", parents=[common], help="every user and their role")
+    lst.set_defaults(run=_user_list)
+    pwd = user_commands.add_parser("passwd", parents=[common], help="set a user's password")
+    pwd.add_argument("username", metavar="USERNAME")
+    pwd.set_defaults(run=_user_passwd)
+    tok = user_commands.add_parser(
+        "token", parents=[common], help="issue an API token (printed once, stored hashed)"
+    )
+    tok.add_argument("username", metavar="USERNAME")
+    tok.add_argument("--name", required=True, help="what the token is for, like 'web shop'")
+    tok.set_defaults(run=_user_token)
 
     dem = commands.add_parser(
         "demo",
@@ -626,11 +664,70 @@ def _bar(label: str) -> ProgressBar | None:
     return ProgressBar(sys.stderr, label) if sys.stderr.isatty() else None
 
 
+def _user_add(args: argparse.Namespace) -> int:
+    password = _read_password()
+    with _connect(args) as crm:
+        user = crm.users.add(username=args.username, password=password, role=args.role)
+    print(f"added {user.username} ({user.role})")
+    return 0
+
+
+def _user_list(args: argparse.Namespace) -> int:
+    with _connect(args) as crm:
+        people = crm.users.list(limit=1000).items
+    rows = [[u.username, u.role, "active" if u.active else "inactive"] for u in people]
+    sys.stdout.write(_table(["username", "role", "status"], rows, right=set()))
+    if not rows:
+        print("(no users yet: crpm user add USERNAME --role owner)")
+    return 0
+
+
+def _user_passwd(args: argparse.Namespace) -> int:
+    password = _read_password("New password: ")
+    with _connect(args) as crm:
+        user = crm.users.set_password(_user_named(crm, args.username).id, password)
+    print(f"changed the password of {user.username}")
+    return 0
+
+
+def _user_token(args: argparse.Namespace) -> int:
+    with _connect(args) as crm:
+        token = crm.users.issue_token(_user_named(crm, args.username).id, name=args.name)
+    print(token)
+    print("(shown once: store it now; only its hash is kept)", file=sys.stderr)
+    return 0
+
+
 # Helpers ----------------------------------------------------------------------------------
 
 
 def _connect(args: argparse.Namespace) -> CRPM:
-    return crpm_core.connect(args.db)
+    """The database's handle, acting (and audited) as ``cli:<login>``."""
+    return crpm_core.connect(args.db).as_operator(f"cli:{_login()}")
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (a container)
+        return f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def _read_password(prompt: str = "Password: ") -> str:
+    """From standard input when it is not a terminal (one line), else asked twice."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("Again: ") != first:
+        raise errors.ValidationError("password", "the two passwords differ")
+    return first
+
+
+def _user_named(crm: CRPM, username: str) -> User:
+    for user in crm.users.list(limit=1000).items:
+        if user.username == username:
+            return user
+    raise errors.NotFound("user", username)
 
 
 def _when(text: str) -> datetime:

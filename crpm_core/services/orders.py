@@ -348,6 +348,7 @@ class Orders:
         time placed in the shop's time zone, the customer, each line with the units returned
         and its total net of returns, the total in the shop's currency, and CANCELLED when
         the order is. ``NotFound`` for an unknown order."""
+        self._scope.require("orders.read")
         oid = v.record_id(order_id, "order_id")
         with self._scope(write=False) as uow:
             return receipt.render(uow.conn, get_order(uow.conn, oid))

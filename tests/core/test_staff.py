@@ -367,3 +367,35 @@ def test_the_audit_trail_filters_newest_first(db_url: URL) -> None:
         with pytest.raises(errors.ValidationError):
             crm.audit.list(entity="spaceship")
         assert Decimal(crm.audit.list(entity="product").items[0].changes["price"][1]) == 1
+
+
+def test_the_command_line_manages_users_and_acts_as_its_login(
+    crm: CRPM, db_url: URL, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import getpass
+    import sys
+
+    from tests.core.test_cli import crpm
+
+    url = db_url.render_as_string(hide_password=False)
+    monkeypatch.setattr(getpass, "getuser", lambda: "ada")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a long enough secret\n"))
+    code, out, _ = crpm(capsys, "--db", url, "user", "add", "owner1", "--role", "owner")
+    assert (code, out) == (0, "added owner1 (owner)\n")
+    assert crm.users.authenticate("owner1", "a long enough secret").role == "owner"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("too short\n"))
+    code, _, err = crpm(capsys, "--db", url, "user", "add", "bob", "--role", "clerk")
+    assert code == 1 and "password: must be at least 10 characters" in err
+    code, out, _ = crpm(capsys, "--db", url, "user", "list")
+    assert code == 0 and "owner1" in out and "bob" not in out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("another long secret\n"))
+    assert crpm(capsys, "--db", url, "user", "passwd", "owner1")[0] == 0
+    assert crm.users.authenticate("owner1", "another long secret").username == "owner1"
+    code, out, err = crpm(capsys, "--db", url, "user", "token", "owner1", "--name", "web shop")
+    token = out.strip()
+    assert code == 0 and token.startswith("crpm_") and "shown once" in err
+    assert crm.users.authenticate_token(token).username == "owner1"
+    code, _, err = crpm(capsys, "--db", url, "user", "passwd", "nobody")
+    assert code == 1 and "does not exist" in err
+    actors = {(e.actor, e.action) for e in crm.audit.list(entity="user").items}
+    assert {("cli:ada", "add"), ("cli:ada", "set_password"), ("cli:ada", "issue_token")} <= actors
