@@ -3,12 +3,13 @@
 Both sides place the same baskets (orders of 1, 5 and 20 lines over 100 products, quantities
 1-3, lines in random order) in one transaction per order, with the statements the library
 emits: share-lock the customer, lock the products ``FOR UPDATE`` in id order, check them,
-insert the order, take each product's stock with a conditional ``UPDATE``, insert the lines
-(one ``INSERT ... RETURNING id`` per line on SQLite, one multi-row ``INSERT ... RETURNING`` on
-PostgreSQL), write one ledger row per line (``executemany``), read the order back with its
-lines, commit. SQLite: a file in WAL mode, ``synchronous=NORMAL``, foreign keys on and
-``BEGIN IMMEDIATE`` per order (the library's pragmas). PostgreSQL: READ COMMITTED and the
-same ``lock_timeout``. The locking clauses are left out on SQLite, as the library does.
+insert the order, take each product's stock with a conditional ``UPDATE`` (``executemany`` when
+there are several), insert the lines (one ``INSERT ... RETURNING id`` per line on SQLite, one
+multi-row ``INSERT ... RETURNING`` on PostgreSQL), write one ledger row per line
+(``executemany``), commit; the library builds the order it returns from what it wrote. SQLite:
+a file in WAL mode, ``synchronous=NORMAL``, foreign keys on and ``BEGIN IMMEDIATE`` per order
+(the library's pragmas). PostgreSQL: READ COMMITTED and the same ``lock_timeout``. The locking
+clauses are left out on SQLite, as the library does.
 
 Every run starts from a copy of the same database (schema made by the library, one
 customer, the products); a few untimed orders warm both sides up. Each run is checked:
@@ -108,17 +109,6 @@ SQ_MOVE = (
     "INSERT INTO stock_movements (product_id, at, kind, change, stock_after, note,"
     " purchase_id, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-SQ_READ_ORDER = (
-    "SELECT orders.id, orders.ref, orders.customer_id, orders.placed_at, orders.cancelled_at,"
-    " orders.note FROM orders WHERE orders.id = ?"
-)
-SQ_READ_LINES = (
-    "SELECT purchases.id, purchases.customer_id, purchases.product_id, purchases.quantity,"
-    " purchases.unit_price_minor, purchases.total_minor, purchases.purchased_at,"
-    " purchases.cancelled_at, purchases.stock_moved, purchases.order_id,"
-    " purchases.returned_quantity FROM purchases WHERE purchases.order_id IN (?)"
-    " ORDER BY purchases.id"
-)
 
 
 def sqlite_connect(path: Path) -> sqlite3.Connection:
@@ -144,9 +134,13 @@ def sqlite_order(con: sqlite3.Connection, cid: int, lines: Basket) -> None:
         found = {r[0]: r for r in rows}
         _check(buyer, found, totals)
         order_id = con.execute(SQ_ORDER, (None, cid, now, None)).lastrowid
-        for pid in sorted(totals):
-            if con.execute(SQ_TAKE, (totals[pid], pid, totals[pid])).rowcount != 1:
-                raise RuntimeError("stock changed")
+        takes = [(totals[pid], pid, totals[pid]) for pid in sorted(totals)]
+        if len(takes) == 1:
+            taken = con.execute(SQ_TAKE, takes[0]).rowcount
+        else:
+            taken = con.executemany(SQ_TAKE, takes).rowcount
+        if taken != len(takes):
+            raise RuntimeError("stock changed")
         rows_in = [
             (cid, pid, q, found[pid][3], found[pid][3] * q, now, order_id) for pid, q in lines
         ]
@@ -164,8 +158,6 @@ def sqlite_order(con: sqlite3.Connection, cid: int, lines: Basket) -> None:
             con.execute(SQ_MOVE, moves[0])
         else:
             con.executemany(SQ_MOVE, moves)
-        con.execute(SQ_READ_ORDER, (order_id,)).fetchone()
-        con.execute(SQ_READ_LINES, (order_id,)).fetchall()
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -195,8 +187,6 @@ PG_LINES_ROW = (
     " %s::TIMESTAMP WITHOUT TIME ZONE, %s::BIGINT, {})"
 )
 PG_MOVE = SQ_MOVE.replace("?", "%s")
-PG_READ_ORDER = SQ_READ_ORDER.replace("?", "%s")
-PG_READ_LINES = SQ_READ_LINES.replace("?", "%s")
 
 
 def pg_connect(dsn: str) -> Any:
@@ -221,9 +211,14 @@ def pg_order(con: Any, cid: int, lines: Basket) -> None:
         found = {r[0]: r for r in rows}
         _check(buyer, found, totals)
         (order_id,) = cur.execute(PG_ORDER, (None, cid, now, None)).fetchone()
-        for pid in sorted(totals):
-            if cur.execute(PG_TAKE, (totals[pid], pid, totals[pid])).rowcount != 1:
-                raise RuntimeError("stock changed")
+        takes = [(totals[pid], pid, totals[pid]) for pid in sorted(totals)]
+        if len(takes) == 1:
+            taken = cur.execute(PG_TAKE, takes[0]).rowcount
+        else:
+            cur.executemany(PG_TAKE, takes)
+            taken = cur.rowcount
+        if taken != len(takes):
+            raise RuntimeError("stock changed")
         rows_in = [
             (cid, pid, q, found[pid][3], found[pid][3] * q, now, order_id) for pid, q in lines
         ]
@@ -242,8 +237,6 @@ def pg_order(con: Any, cid: int, lines: Basket) -> None:
             cur.execute(PG_MOVE + " RETURNING stock_movements.id", moves[0]).fetchone()
         else:
             cur.executemany(PG_MOVE, moves)
-        cur.execute(PG_READ_ORDER, (order_id,)).fetchone()
-        cur.execute(PG_READ_LINES, (order_id,)).fetchall()
     except BaseException:
         con.rollback()
         raise
