@@ -52,3 +52,5 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/bench_purchases.py", "--purchases", "5000" if full else "1000")
     size = ["--purchases", "1000000"] if full else ["--purchases", "50000", "--customers", "2000"]
     session.run("python", "bench/bench_reports.py", *size)
+    orders = ["--orders", "2000", "--repeat", "5"] if full else ["--orders", "200", "--repeat", "3"]
+    session.run("python", "bench/bench_orders.py", *orders)

@@ -64,4 +64,4 @@ def record(uow: UnitOfWork, **fields: Any) -> None:
 def record_many(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
     """Write movements made with :func:`movement` in one statement."""
     if rows:
-        uow.conn.execute(insert(stock_movements), list(rows))
+        uow.conn.execute(_INSERT, list(rows))

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from crpm_core.domain import Order, Page, Purchase, rules, staff
+from crpm_core.domain import Order, Page, Purchase, from_minor, rules, staff
 from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict, NotFound
 from crpm_core.persistence import mappers
@@ -88,11 +88,11 @@ def place_order(
     purchased_at: datetime | None,
     note: str | None,
     ref: str | None,
-) -> tuple[int, list[int]]:
+) -> Order:
     """Place an order whose arguments are already checked: lock, check every line with
     :func:`rules.check_order`, take each product's stock once for all its lines, write the
     order, its lines at the prices read under the lock, and a ledger row per line.
-    Returns the order's id and its lines' ids."""
+    Returns the order as stored (built from what was written: no read back)."""
     conn = uow.conn
     totals: dict[int, int] = {}
     for pid, qty in lines:
@@ -118,11 +118,12 @@ def place_order(
         )
     except IntegrityError:
         raise _ref_taken(str(ref)) from None
-    for pid in sorted(totals):
-        taken = conn.execute(_TAKE_STOCK, {"pid": pid, "qty": totals[pid]})
-        if taken.rowcount != 1:  # pragma: no cover - the row is locked since the check
-            raise Conflict(f"product {pid} changed during the sale; nothing was sold, try again")
-    rows = []
+    takes = [{"pid": pid, "qty": totals[pid]} for pid in sorted(totals)]
+    taken = conn.execute(_TAKE_STOCK, takes[0] if len(takes) == 1 else takes)
+    sane = len(takes) == 1 or conn.dialect.supports_sane_multi_rowcount
+    if sane and taken.rowcount != len(takes):  # pragma: no cover - locked since the check
+        raise Conflict("a product changed during the sale; nothing was sold, try again")
+    rows: list[dict[str, Any]] = []
     for pid, qty in lines:
         price = int(found[pid].price_minor)
         rows.append(
@@ -155,7 +156,31 @@ def place_order(
         ledger.record(uow, **moves[0])
     else:
         ledger.record_many(uow, [ledger.movement(uow, **m) for m in moves])
-    return order_id, line_ids
+    sold = tuple(
+        Purchase(
+            id=line_id,
+            customer_id=customer_id,
+            product_id=row["pid"],
+            quantity=row["qty"],
+            unit_price=from_minor(row["price"]),
+            total=from_minor(row["total"]),
+            purchased_at=at,
+            cancelled_at=None,
+            order_id=order_id,
+            returned_quantity=0,
+        )
+        for row, line_id in zip(rows, line_ids, strict=True)
+    )
+    return Order(
+        id=order_id,
+        ref=ref,
+        customer_id=customer_id,
+        placed_at=at,
+        lines=sold,
+        total=sum((line.total for line in sold), from_minor(0)),
+        cancelled_at=None,
+        note=note,
+    )
 
 
 def audited(order: Order) -> dict[str, object]:
@@ -277,11 +302,10 @@ class Orders:
         text = v.note(note)
         number = rules.order_ref(ref, "ref")
         with self._scope() as uow:
-            order_id, _ = place_order(
+            placed = place_order(
                 uow, customer_id=cid, lines=checked, purchased_at=at, note=text, ref=number
             )
-            placed = get_order(uow.conn, order_id)
-            uow.audit("place", "order", order_id, staff.changes(None, audited(placed)))
+            uow.audit("place", "order", placed.id, staff.changes(None, audited(placed)))
             return placed
 
     def get(self, order_id: int) -> Order:

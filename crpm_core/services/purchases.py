@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, select, update
+from sqlalchemy import Connection, Select, func, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from crpm_core.domain import Page, Purchase, PurchaseLine, staff
@@ -35,7 +35,6 @@ def line_query() -> Select[tuple[object, ...]]:
 NEWEST_FIRST: list[ColumnElement[object]] = [purchases.c.purchased_at.desc(), purchases.c.id.desc()]
 
 
-_PURCHASE = select(purchases).where(purchases.c.id == bindparam("id"))
 
 
 class Purchases:
@@ -61,10 +60,10 @@ class Purchases:
         qty = v.quantity(quantity)
         at = v.optional_timestamp(purchased_at, "purchased_at")
         with self._scope() as uow:
-            _, (line_id,) = place_order(
+            order = place_order(
                 uow, customer_id=cid, lines=[(pid, qty)], purchased_at=at, note=None, ref=None
             )
-            sold = mappers.purchase(uow.conn.execute(_PURCHASE, {"id": line_id}).mappings().one())
+            sold = order.lines[0]
             uow.audit("record", "purchase", sold.id, staff.changes(None, audited(sold)))
             return sold
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from crpm_core.api import Services
 from crpm_core.domain import from_minor
@@ -33,14 +33,18 @@ QUERIES: dict[Kind, Select[Any]] = {
         _s.purchased_at,
         orders.c.ref,
         _s.returned_quantity,
+        # the order's number within the file: 1, 2, 3… in the order the orders come, so the
+        # lines of an order are grouped again on import, and a round trip gives the same file
+        func.dense_rank().over(order_by=_s.order_id),
     )
     .join_from(purchases, customers, _c.id == _s.customer_id)
     .join(products, _p.id == _s.product_id)
     .outerjoin(orders, orders.c.id == _s.order_id)
     .where(_s.cancelled_at.is_(None))
-    .order_by(_s.id),
+    .order_by(_s.order_id, _s.id),
 }
-"""What each export reads, in the order of ``HEADERS``; oldest record first."""
+"""What each export reads, in the order of ``HEADERS``; oldest record first (purchases: by
+order, then line)."""
 
 HEADERS: dict[Kind, tuple[str, ...]] = {k: COLUMNS[k] + OPTIONAL_COLUMNS[k] for k in KINDS}
 """An export writes every column, the optional ones too, so it imports again as it was."""
@@ -48,7 +52,16 @@ HEADERS: dict[Kind, tuple[str, ...]] = {k: COLUMNS[k] + OPTIONAL_COLUMNS[k] for 
 CELLS: dict[Kind, Callable[[Sequence[Any]], list[object]]] = {
     "customers": lambda r: [r[0], r[1], r[2]],
     "products": lambda r: [r[0], r[1], from_minor(r[2]), int(r[3])],
-    "purchases": lambda r: [r[0], r[1], int(r[2]), from_minor(r[3]), r[4], r[5], int(r[6])],
+    "purchases": lambda r: [
+        r[0],
+        r[1],
+        int(r[2]),
+        from_minor(r[3]),
+        r[4],
+        r[5],
+        int(r[6]),
+        None if r[7] is None else int(r[7]),
+    ],
 }
 """Each row's values in the order of ``HEADERS``; :func:`crpm_core.tabular.write_csv` writes
 them (``None`` empty, money plain, times ISO 8601) and guards the text ones only."""

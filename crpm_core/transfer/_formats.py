@@ -29,11 +29,13 @@ COLUMNS: Final[dict[Kind, tuple[str, ...]]] = {
 OPTIONAL_COLUMNS: Final[dict[Kind, tuple[str, ...]]] = {
     "customers": (),
     "products": (),
-    "purchases": ("order_ref", "returned_quantity"),
+    "purchases": ("order_ref", "returned_quantity", "order_number"),
 }
 """Columns a file may leave out: ``order_ref``, the shop's own order number (rows with the
 same number form one order; a number already stored refuses the file), and
-``returned_quantity``, units of the line that came back (default 0)."""
+``returned_quantity``, units of the line that came back (default 0), and ``order_number``, an
+order's number within the file (an export numbers its orders 1, 2, 3…): rows with the same
+number are one order (the number is not stored; the database gives the order its own id)."""
 
 _WHOLE: Final = re.compile(r"[+-]?[0-9]{1,30}")
 

@@ -196,19 +196,39 @@ class _Purchases(_Importer):
             conn.execute(query.execution_options(yield_per=LOOKUP_YIELD)).scalars()
         )
         self.refs: dict[str, tuple[int, int]] = {}  # ref -> (first line, customer id)
-        self.order_ids: dict[str, int] = {}  # ref -> the order written for it
+        # an order's rows: by its number in the file it came from, else by its ref
+        self.groups: dict[tuple[str, str], tuple[int, int, str | None]] = {}
+        self.order_ids: dict[tuple[str, str], int] = {}  # group -> the order written for it
+        self.ref_groups: dict[str, tuple[str, str] | None] = {}
         self.sold: dict[int, int] = {}
         self.sales: dict[int, int] = {}
 
     def parse(self, cells: list[str]) -> Row:
-        email, sku, quantity, unit_price, purchased_at, order_ref, returned = cells
+        email, sku, quantity, unit_price, purchased_at, order_ref, returned, number = cells
+        ref = rules.order_ref(order_ref or None)
+        group: tuple[str, str] | None = None
+        if number.strip():
+            group = (
+                "number",
+                str(
+                    v.whole_number(
+                        whole_number(number, "order_number"),
+                        "order_number",
+                        minimum=1,
+                        maximum=2**63 - 1,
+                    )
+                ),
+            )
+        elif ref is not None:
+            group = ("ref", ref)
         return {
             "customer_id": self._customer(email),
             "product_id": self._product(sku),
             **self._amounts(quantity, unit_price, returned),
             "purchased_at": timestamp(purchased_at, "purchased_at"),
             "stock_moved": self.move_stock,
-            "order_ref": rules.order_ref(order_ref or None),
+            "order_ref": ref,
+            "group": group,
         }
 
     def _customer(self, email: str) -> int:
@@ -263,11 +283,23 @@ class _Purchases(_Importer):
         if ref is not None:
             if ref in self.stored_refs:
                 raise RowError(line, "order_ref", f"order {ref} is already stored")
-            first, buyer = self.refs.setdefault(ref, (line, row["customer_id"]))
+            self.refs.setdefault(ref, (line, row["customer_id"]))
+            first_group = self.ref_groups.setdefault(ref, row["group"])
+            if first_group != row["group"]:
+                first = self.refs[ref][0]
+                raise RowError(
+                    line, "order_ref", f"order {ref} is also another order (line {first})"
+                )
+        group = row["group"]
+        if group is not None:
+            first, buyer, its_ref = self.groups.setdefault(group, (line, row["customer_id"], ref))
+            name = f"order {group[1]}"
             if buyer != row["customer_id"]:
                 raise RowError(
-                    line, "customer_email", f"order {ref} (line {first}) has another customer"
+                    line, "customer_email", f"{name} (line {first}) has another customer"
                 )
+            if its_ref != ref:
+                raise RowError(line, "order_ref", f"{name} (line {first}) has another order_ref")
         if not self.move_stock:
             return
         cid, pid = row["customer_id"], row["product_id"]
@@ -324,22 +356,23 @@ class _Purchases(_Importer):
             )
 
     def write(self, uow: UnitOfWork, batch: list[Row]) -> None:
-        """Each row joins its order: the one of its ``order_ref`` (written with the first row
-        that names it), else an order of its own."""
+        """Each row joins its order: the one of its ``order_number`` or else its
+        ``order_ref`` (written with the first row that names it), else an order of its own."""
         new: list[Row] = []  # orders to write, in the order of their first row
         slot: list[int] = []  # for each row of the batch, its order's place in ``new``
-        pending: dict[str, int] = {}
+        pending: dict[tuple[str, str], int] = {}
         for row in batch:
             ref = row.pop("order_ref")
-            if ref is not None and ref in self.order_ids:
-                row["order_id"] = self.order_ids[ref]
+            group = row.pop("group")
+            if group is not None and group in self.order_ids:
+                row["order_id"] = self.order_ids[group]
                 slot.append(-1)
                 continue
-            if ref is not None and ref in pending:
-                slot.append(pending[ref])
+            if group is not None and group in pending:
+                slot.append(pending[group])
                 continue
-            if ref is not None:
-                pending[ref] = len(new)
+            if group is not None:
+                pending[group] = len(new)
             slot.append(len(new))
             new.append(
                 {"ref": ref, "customer_id": row["customer_id"], "placed_at": row["purchased_at"]}
@@ -350,8 +383,8 @@ class _Purchases(_Importer):
             for row, place in zip(batch, slot, strict=True):
                 if place >= 0:
                     row["order_id"] = ids[place]
-            for ref, place in pending.items():
-                self.order_ids[ref] = ids[place]
+            for group, place in pending.items():
+                self.order_ids[group] = ids[place]
         dialects.insert_many(uow.conn, purchases, batch)
 
 

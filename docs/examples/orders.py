@@ -1,6 +1,7 @@
 """Orders of several lines, partial returns and cancels; every report net of returns."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import crpm_core
 from crpm_core import errors
@@ -21,9 +22,9 @@ with crpm_core.connect("sqlite:///shop.db") as crm:
     print(crm.products.get(tea.id).stock)  # 6
 
     # A receipt to hand over: shop name, number, date (shop time zone), lines, total.
-    with open("receipt.pdf", "wb") as f:
-        f.write(crm.orders.receipt_pdf(order.id))
-    print(open("receipt.pdf", "rb").read(5))  # b'%PDF-'
+    receipt = Path("receipt.pdf")
+    receipt.write_bytes(crm.orders.receipt_pdf(order.id))
+    print(receipt.read_bytes()[:5])  # b'%PDF-'
 
     # The same product on two lines counts against its stock once, in total; one short
     # line refuses the whole order and nothing changes.

@@ -72,7 +72,9 @@ def test_export_writes_the_numbers_and_imports_again_elsewhere(crm: CRPM, tmp_pa
     out = io.StringIO()
     assert transfer.export_purchases(crm, out) == 4
     lines = out.getvalue().splitlines()
-    assert lines[0] == HEADER.strip() + ",returned_quantity"
+    assert lines[0] == HEADER.strip() + ",returned_quantity,order_number"
+    # the two lines of WEB-1001 share their order's number in the file
+    assert [line.split(",")[-1] for line in lines[1:]] == ["1", "1", "2", "3"]
     refs = [line.split(",")[5] for line in lines[1:]]
     assert refs == ["WEB-1001", "WEB-1001", "WEB-1002", ""]
     # rows with the same number are one order

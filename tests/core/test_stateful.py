@@ -9,13 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-from hypothesis import settings
+from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
     initialize,
     invariant,
+    multiple,
     rule,
     run_state_machine_as_test,
 )
@@ -60,9 +61,27 @@ class ModelPurchase:
     customer_id: int
     product_id: int
     quantity: int
-    total: Decimal
+    unit_price: Decimal
+    order_id: int
+    returned: int = 0
     cancelled: bool = False
     stock_moved: bool = True  # history imported without moving stock gives none back
+
+    @property
+    def left(self) -> int:
+        """Units still with the customer (what a return or a cancel may give back)."""
+        return self.quantity - self.returned
+
+    @property
+    def revenue(self) -> Decimal:
+        return Decimal("0.00") if self.cancelled else self.left * self.unit_price
+
+
+@attrs.define
+class ModelOrder:
+    customer_id: int
+    line_ids: list[int]
+    cancelled: bool = False
 
 
 class Boom(Exception):
@@ -91,21 +110,58 @@ class ShopMachine(RuleBasedStateMachine):
         self.customers: dict[int, ModelCustomer] = {}
         self.products: dict[int, ModelProduct] = {}
         self.purchases: dict[int, ModelPurchase] = {}
+        self.orders: dict[int, ModelOrder] = {}
+        wipe(self.crm)  # here, not in a rule: the @initialize rules run in any order
 
-    @initialize()
-    def empty_shop(self) -> None:
-        wipe(self.crm)
+    @initialize(target=customer_ids, n=st.integers(1, 3))
+    def regulars(self, n: int) -> Any:
+        """A few customers from the start (emails the other rules never use), so that
+        baskets often have someone to sell to."""
+        ids = []
+        for i in range(n):
+            c = self.crm.customers.add(name=f"Regular {i}", email=f"regular{i}@shop.example")
+            self.customers[c.id] = ModelCustomer(email_key=c.email.lower())
+            ids.append(c.id)
+        return multiple(*ids)
 
-    def refused(self, error: type[errors.CRPMError], call: Any, *args: Any, **kwargs: Any) -> None:
+    @initialize(
+        target=product_ids,
+        shelf=st.lists(st.tuples(PRICES, st.integers(0, 20)), min_size=1, max_size=4),
+    )
+    def shelves(self, shelf: list[tuple[Decimal, int]]) -> Any:
+        """A few products without a SKU from the start, some with room for baskets."""
+        ids = []
+        for price, stock in shelf:
+            p = self.crm.products.add(name="Shelf", price=price, stock=stock)
+            self.products[p.id] = ModelProduct(sku=None, price=price, stock=stock)
+            ids.append(p.id)
+        return multiple(*ids)
+
+    def refused(
+        self, error: type[errors.CRPMError], call: Any, *args: Any, **kwargs: Any
+    ) -> errors.CRPMError:
         """The call must fail with ``error`` and leave every table as it was."""
         before = snapshot(self.crm)
         try:
             call(*args, **kwargs)
-        except error:
-            pass
+        except error as exc:
+            caught = exc
         else:
             raise AssertionError(f"{call.__qualname__} should have raised {error.__name__}")
         assert snapshot(self.crm) == before
+        return caught
+
+    def new_order(self, sale: Any, *, stock_moved: bool = True) -> None:
+        """Note a one-line order (``purchases.record``, an imported row) in the model."""
+        self.purchases[sale.id] = ModelPurchase(
+            sale.customer_id,
+            sale.product_id,
+            sale.quantity,
+            sale.unit_price,
+            sale.order_id,
+            stock_moved=stock_moved,
+        )
+        self.orders[sale.order_id] = ModelOrder(sale.customer_id, [sale.id])
 
     # customers -------------------------------------------------------------------------
     @rule(target=customer_ids, name=NAMES, email=EMAILS)
@@ -217,8 +273,9 @@ class ShopMachine(RuleBasedStateMachine):
         else:
             sale = record(**kwargs)
             assert sale.unit_price == product.price and sale.total == product.price * qty
+            assert sale.order_id not in self.orders and sale.returned_quantity == 0
             product.stock -= qty
-            self.purchases[sale.id] = ModelPurchase(cid, pid, qty, sale.total)
+            self.new_order(sale)
             return sale.id
         return MISSING
 
@@ -230,10 +287,135 @@ class ShopMachine(RuleBasedStateMachine):
         elif bought.cancelled:
             self.refused(errors.Conflict, self.crm.purchases.cancel, sale_id)
         else:
-            assert self.crm.purchases.cancel(sale_id).cancelled_at is not None
+            done = self.crm.purchases.cancel(sale_id)
+            assert done.cancelled_at is not None and done.returned_quantity == bought.returned
             bought.cancelled = True
             if bought.stock_moved:
-                self.products[bought.product_id].stock += bought.quantity
+                self.products[bought.product_id].stock += bought.left
+            order = self.orders[bought.order_id]
+            if all(self.purchases[i].cancelled for i in order.line_ids):
+                order.cancelled = True  # cancelling every line cancels the order
+            got = self.crm.orders.get(bought.order_id)
+            assert (got.cancelled_at is not None) is order.cancelled
+
+    # orders and returns ----------------------------------------------------------------
+    @rule(
+        target=purchase_ids,
+        cid=customer_ids,
+        some=st.lists(st.tuples(product_ids, st.integers(1, 3)), min_size=1, max_size=5),
+        data=st.data(),
+    )
+    def place(self, cid: int, some: list[tuple[int, int]], data: st.DataObject) -> Any:
+        """A basket of 1-5 lines, mostly of products the model knows (some of them inactive),
+        the same product sometimes twice, one line sometimes asking for more than the shelf
+        holds, sometimes a product that does not exist (or no longer does); the model
+        decides, in the contract's order of refusals, what must happen."""
+        if self.customers and data.draw(st.integers(0, 7), label="known customer") < 7:
+            cid = data.draw(st.sampled_from(sorted(self.customers)), label="customer")
+        lines = list(some)
+        if self.products and data.draw(st.integers(0, 7), label="known products") < 7:
+            shelf = st.sampled_from(sorted(self.products))
+            lines = [(data.draw(shelf, label="product"), qty) for _, qty in lines]
+        if data.draw(st.booleans(), label="a product twice") and len(lines) < 5:
+            lines.append((lines[0][0], data.draw(st.integers(1, 3), label="quantity")))
+        short = 39 - data.draw(st.integers(0, 39), label="short line")  # < 5: asks too much
+        if short < len(lines) and lines[short][0] in self.products:
+            pid = lines[short][0]
+            lines[short] = (pid, self.products[pid].stock + 1)
+        unknown = 19 - data.draw(st.integers(0, 19), label="unknown line")  # < 2: no product
+        if unknown < min(2, len(lines)):
+            lines.insert(unknown, (MISSING + 1, 1))
+        lines = lines[:5]
+        totals: dict[int, int] = {}
+        for pid, qty in lines:
+            totals[pid] = totals.get(pid, 0) + qty
+        customer = self.customers.get(cid)
+        goods = {pid: self.products.get(pid) for pid in totals}
+        place = self.crm.orders.place
+        kwargs = {"customer_id": cid, "lines": lines}
+        if customer is None or any(p is None for p in goods.values()):
+            event("place: not found")
+            self.refused(errors.NotFound, place, **kwargs)
+            return multiple()
+        known = {pid: p for pid, p in goods.items() if p is not None}
+        if not customer.active or any(not p.active for p in known.values()):
+            event("place: inactive")
+            self.refused(errors.InactiveRecord, place, **kwargs)
+            return multiple()
+        short_ones = [pid for pid, p in known.items() if p.stock < totals[pid]]
+        if short_ones:
+            event("place: short")
+            exc = self.refused(errors.InsufficientStock, place, **kwargs)
+            assert isinstance(exc, errors.InsufficientStock)
+            first = short_ones[0]  # the first short product in the order of the lines
+            assert (exc.product_id, exc.requested, exc.available) == (
+                first,
+                totals[first],
+                known[first].stock,
+            )
+            return multiple()
+        event(f"place: sold {len(lines)} lines of {len(totals)} products")
+        order = place(**kwargs)
+        assert order.id not in self.orders and order.customer_id == cid
+        assert [(x.product_id, x.quantity) for x in order.lines] == lines
+        assert all(x.unit_price == known[x.product_id].price for x in order.lines)
+        assert order.total == sum((x.unit_price * x.quantity for x in order.lines), Decimal(0))
+        for pid, units in totals.items():
+            known[pid].stock -= units
+        for x in order.lines:
+            assert x.order_id == order.id and x.returned_quantity == 0
+            self.purchases[x.id] = ModelPurchase(
+                cid, x.product_id, x.quantity, x.unit_price, order.id
+            )
+        self.orders[order.id] = ModelOrder(cid, [x.id for x in order.lines])
+        return multiple(*(x.id for x in order.lines))
+
+    @rule(sale_id=purchase_ids, qty=QTY)
+    def return_items(self, sale_id: int, qty: int) -> None:
+        bought = self.purchases.get(sale_id)
+        back = self.crm.purchases.return_items
+        if bought is None:
+            self.refused(errors.NotFound, back, sale_id, qty)
+        elif bought.cancelled or qty > bought.left:
+            self.refused(errors.Conflict, back, sale_id, qty, note="refused")
+        else:
+            event("return: done")
+            line = back(sale_id, qty, note="came back")
+            bought.returned += qty
+            assert line.returned_quantity == bought.returned
+            assert line.total == bought.left * bought.unit_price
+            if bought.stock_moved:
+                self.products[bought.product_id].stock += qty
+
+    @rule(sale_id=purchase_ids)
+    def cancel_order(self, sale_id: int) -> None:
+        """Cancel the whole order a purchase belongs to."""
+        bought = self.purchases.get(sale_id)
+        oid = MISSING if bought is None else bought.order_id
+        cancel = self.crm.orders.cancel
+        if oid not in self.orders:
+            self.refused(errors.NotFound, cancel, oid)
+            return
+        order = self.orders[oid]
+        if order.cancelled:
+            self.refused(errors.Conflict, cancel, oid)
+            return
+        event("cancel order: done")
+        done = cancel(oid)
+        assert done.cancelled_at is not None
+        for line_id in order.line_ids:
+            line = self.purchases[line_id]
+            if not line.cancelled:
+                line.cancelled = True
+                if line.stock_moved:
+                    self.products[line.product_id].stock += line.left
+        order.cancelled = True
+        assert all(x.cancelled_at is not None for x in done.lines)
+        # the lines keep what they were sold for, net of returns
+        assert [(x.id, x.returned_quantity, x.total) for x in done.lines] == [
+            (i, self.purchases[i].returned, self.purchases[i].left * self.purchases[i].unit_price)
+            for i in order.line_ids
+        ]
 
     @rule(pid=product_ids, bad=st.sampled_from([0, -1, 1.5, "2", True]))
     def bad_restock(self, pid: int, bad: object) -> None:
@@ -256,7 +438,8 @@ class ShopMachine(RuleBasedStateMachine):
         before = snapshot(self.crm)
         customers = {k: attrs.evolve(c) for k, c in self.customers.items()}
         products_ = {k: attrs.evolve(p) for k, p in self.products.items()}
-        purchases_ = dict(self.purchases)
+        purchases_ = {k: attrs.evolve(p) for k, p in self.purchases.items()}
+        orders_ = {k: attrs.evolve(o, line_ids=list(o.line_ids)) for k, o in self.orders.items()}
         sale_id = MISSING
         try:
             with self.crm.transaction() as tx:
@@ -276,7 +459,10 @@ class ShopMachine(RuleBasedStateMachine):
                 else:
                     assert product is not None and _sellable(customer, product, qty)
                     product.stock -= qty
-                    purchases_[sale.id] = ModelPurchase(cid, pid, qty, sale.total)
+                    purchases_[sale.id] = ModelPurchase(
+                        cid, pid, qty, sale.unit_price, sale.order_id
+                    )
+                    orders_[sale.order_id] = ModelOrder(cid, [sale.id])
                     sale_id = sale.id
                 steps += 1
                 if steps > fail_after:
@@ -293,7 +479,8 @@ class ShopMachine(RuleBasedStateMachine):
         except Boom:
             assert snapshot(self.crm) == before
             return MISSING
-        self.customers, self.products, self.purchases = customers, products_, purchases_
+        self.customers, self.products = customers, products_
+        self.purchases, self.orders = purchases_, orders_
         return sale_id
 
     @rule(
@@ -335,9 +522,11 @@ class ShopMachine(RuleBasedStateMachine):
             return buyer
         importing()
         line = self.crm.purchases.list(customer_id=buyer, limit=1).items[0]
+        assert (line.product_id, line.quantity, line.unit_price) == (pid, qty, product.price)
         self.purchases[line.purchase_id] = ModelPurchase(
-            buyer, pid, qty, product.price * qty, stock_moved=move
+            buyer, pid, qty, product.price, line.order_id, stock_moved=move
         )
+        self.orders[line.order_id] = ModelOrder(buyer, [line.purchase_id])
         if move:
             product.stock -= qty
         return buyer
@@ -362,11 +551,30 @@ class ShopMachine(RuleBasedStateMachine):
 
     @invariant()
     def revenue_is_the_sum_of_live_snapshots(self) -> None:
+        """Revenue = sum of (quantity - returned) x unit price over live lines; units the
+        same sum of units; orders those not cancelled that keep a live line."""
         live = [p for p in self.purchases.values() if not p.cancelled]
         summary = self.crm.reports.sales_summary()
-        assert summary.revenue == sum((p.total for p in live), Decimal("0.00"))
-        assert summary.units_sold == sum(p.quantity for p in live)
+        assert summary.revenue == sum((p.revenue for p in live), Decimal("0.00"))
+        assert summary.units_sold == sum(p.left for p in live)
+        assert summary.returned_units == sum(p.returned for p in live)
         assert summary.purchase_count == len(live)
+        assert summary.cancelled_count == len(self.purchases) - len(live)
+        assert summary.order_count == sum(
+            1
+            for o in self.orders.values()
+            if not o.cancelled and any(not self.purchases[i].cancelled for i in o.line_ids)
+        )
+        assert summary.buyer_count == len({p.customer_id for p in live})
+
+    @invariant()
+    def orders_are_stored_as_modelled(self) -> None:
+        """Every order placed and not rolled back is listed, cancelled ones marked."""
+        page = self.crm.orders.list(limit=1000)
+        assert page.total == len(self.orders)
+        assert {o.id: o.cancelled_at is not None for o in page.items} == {
+            k: o.cancelled for k, o in self.orders.items()
+        }
 
 
 def test_random_operation_sequences_agree_with_the_model(backend: str, crm: CRPM) -> None:

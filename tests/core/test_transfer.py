@@ -496,10 +496,10 @@ def test_export_of_thousands_streams_in_id_order(crm: CRPM, shop: Shop, tmp_path
     with target.open(encoding="utf-8", newline="") as f:
         exported = list(csv.reader(f))
     # the export adds the optional columns (no order numbers here, nothing returned)
-    assert exported[0] == [*given_rows[0], "order_ref", "returned_quantity"]
+    assert exported[0] == [*given_rows[0], "order_ref", "returned_quantity", "order_number"]
     assert len(exported) == len(given_rows)
-    for mine, theirs in zip(exported[1:], given_rows[1:], strict=True):
-        assert mine[5:] == ["", "0"]
+    for number, (mine, theirs) in enumerate(zip(exported[1:], given_rows[1:], strict=True), 1):
+        assert mine[5:] == ["", "0", str(number)]  # each line its own order here
         assert mine[0].casefold() == theirs[0] and mine[1:3] == theirs[1:3]
         assert Decimal(mine[3]) == Decimal(theirs[3])
         assert datetime.fromisoformat(mine[4]) == datetime.fromisoformat(theirs[4])
