@@ -35,8 +35,6 @@ def line_query() -> Select[tuple[object, ...]]:
 NEWEST_FIRST: list[ColumnElement[object]] = [purchases.c.purchased_at.desc(), purchases.c.id.desc()]
 
 
-
-
 class Purchases:
     """``crm.purchases``: every method is one unit of work."""
 
