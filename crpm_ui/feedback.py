@@ -13,6 +13,7 @@ from nicegui import run, ui
 from crpm_core import errors
 
 __all__ = [
+    "DATABASE_DOWN",
     "GENERIC_MESSAGE",
     "db",
     "field_error",
@@ -25,6 +26,7 @@ __all__ = [
 log = logging.getLogger("crpm_ui")
 
 GENERIC_MESSAGE = "Something went wrong and was logged. Please try again."
+DATABASE_DOWN = "The database cannot be reached. Please try again in a moment."
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -44,6 +46,10 @@ async def db(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
 
 def message_of(exc: errors.CRPMError) -> str:
     """A plain sentence for an error of crpm_core."""
+    if isinstance(exc, errors.StorageError):
+        return DATABASE_DOWN
+    if isinstance(exc, errors.PermissionDenied):
+        return denied(exc.action)
     if isinstance(exc, errors.ValidationError):
         text = f"{exc.field.replace('_', ' ')}: {exc.message}"
     elif isinstance(exc, errors.InsufficientStock):
@@ -51,6 +57,13 @@ def message_of(exc: errors.CRPMError) -> str:
     else:
         text = exc.message
     return text[:1].upper() + text[1:]
+
+
+def denied(action: str) -> str:
+    """``customers.delete`` → "Your role may not delete customers"."""
+    noun, _, verb = action.partition(".")
+    words = f"{verb.replace('_', ' ')} {noun}" if verb else noun
+    return f"Your role may not {words}"
 
 
 def report(exc: BaseException) -> None:

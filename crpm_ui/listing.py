@@ -94,6 +94,9 @@ async def save_record(
 Action = tuple[str, str, str]
 """A button of the detail dialog: label, icon, and the action it answers."""
 
+ACTION_PERMISSIONS = {"edit": "update", "correct": "set_stock"}
+"""The crpm_core operation of an action whose name differs (``products.set_stock``)."""
+
 
 class RecordListPage(Generic[R]):
     """A listing page of one kind of record; see the module's docstring."""
@@ -114,6 +117,7 @@ class RecordListPage(Generic[R]):
     """Why a record cannot be deleted (``{name}`` is filled in)."""
 
     def __init__(self, ctx: PageContext) -> None:
+        self.ctx = ctx
         self.crm: CRPM = ctx.crm
         self.status = "all"
         with ui.row().classes("w-full items-center gap-2"):
@@ -125,9 +129,10 @@ class RecordListPage(Generic[R]):
             ui.select(self.statuses, value="all", label="Show", on_change=self._on_status).props(
                 "outlined dense"
             ).classes("min-w-[10rem]").mark(f"{self.noun}-status")
-            ui.button(f"Add {self.noun}", icon=self.add_icon, on_click=self.add).mark(
-                f"add-{self.noun}"
-            )
+            if self.allowed("add"):
+                ui.button(f"Add {self.noun}", icon=self.add_icon, on_click=self.add).mark(
+                    f"add-{self.noun}"
+                )
         self.table: ServerTable[R] = ServerTable(
             columns=self.columns,
             fetch=self._fetch,
@@ -146,6 +151,12 @@ class RecordListPage(Generic[R]):
         """The page module's ``build``: the page with its first page of records."""
         page = cls(ctx)
         await page.table.load()
+
+    def allowed(self, action: str) -> bool:
+        """May the user do ``action`` (of the detail dialog, or ``add``) on these records?
+        Only what they may is offered; crpm_core refuses the rest anyway."""
+        operation = ACTION_PERMISSIONS.get(action, action)
+        return self.ctx.may(f"{self.plural.lower()}.{operation}")
 
     # -- what a subclass gives ---------------------------------------------------------------
 
@@ -212,25 +223,28 @@ class RecordListPage(Generic[R]):
             yield dialog
             with ui.row().classes("w-full justify-end gap-2 flex-wrap"):
                 for label, icon, action in self.detail_actions:
+                    if not self.allowed(action):
+                        continue
                     ui.button(label, icon=icon, on_click=lambda a=action: dialog.submit(a)).mark(
                         f"{self.noun}-{action}"
                     )
-                if record.active:
+                if record.active and self.allowed("deactivate"):
                     ui.button(
                         "Deactivate", icon="block", on_click=lambda: dialog.submit("deactivate")
                     ).props("outline").mark(f"{self.noun}-deactivate")
-                else:
+                elif not record.active and self.allowed("reactivate"):
                     ui.button(
                         "Reactivate",
                         icon="check_circle",
                         on_click=lambda: dialog.submit("reactivate"),
                     ).props("outline").mark(f"{self.noun}-reactivate")
-                ui.button(
-                    "Delete",
-                    icon="delete",
-                    color="negative",
-                    on_click=lambda: dialog.submit("delete"),
-                ).mark(f"{self.noun}-delete")
+                if self.allowed("delete"):
+                    ui.button(
+                        "Delete",
+                        icon="delete",
+                        color="negative",
+                        on_click=lambda: dialog.submit("delete"),
+                    ).mark(f"{self.noun}-delete")
                 ui.button("Close", on_click=lambda: dialog.submit(None)).props("flat")
 
     async def run_detail(self, dialog: ui.dialog, record: R) -> None:

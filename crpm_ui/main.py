@@ -1,6 +1,10 @@
 """``crpm-ui``: start the CRPM app in the browser (or a native window).
 
-crpm-ui [--db URL] [--host 127.0.0.1] [--port 8080] [--demo] [--native]
+crpm-ui [--db URL] [--host 127.0.0.1] [--port 8080] [--allowed-host NAME ...]
+        [--session-hours 8] [--demo] [--native]
+
+Everyone logs in (see docs/security.md). Every file the app makes is its owner's only: the
+process runs with umask 077.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import sys
 from collections.abc import Sequence
 
 import crpm_core
-from crpm_core import demo
+from crpm_core import CRPM, demo
+from crpm_ui import security
 
 __all__ = ["main", "native_problem", "parse_args", "screen_available"]
 
@@ -33,6 +38,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
     )
     parser.add_argument("--port", type=int, default=8080, help="port (default: %(default)s)")
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="a host name the app answers to (repeat for several; default: the --host "
+        "address, localhost and 127.0.0.1); others get 400",
+    )
+    parser.add_argument(
+        "--session-hours",
+        type=float,
+        default=8.0,
+        metavar="HOURS",
+        help="log out a browser idle this long (default: %(default)s)",
+    )
     parser.add_argument(
         "--demo", action="store_true", help="fill an empty database with demo data first"
     )
@@ -73,6 +93,28 @@ def native_problem(
     return None
 
 
+DEMO_USER = "demo"
+FIRST_OWNER_HINT = (
+    "No user account exists yet. Create the first owner, then log in:\n"
+    "    crpm user add NAME --role owner{db}\n"
+    "(or start with --demo to get a demo owner)."
+)
+
+
+def ensure_login(crm: CRPM, *, make_demo_owner: bool, db_option: str = "") -> None:
+    """Print how to log in: the demo owner made now (its password, once), or how to make
+    the first owner when there is no user yet."""
+    if crm.users.list(limit=1).total:
+        return
+    if make_demo_owner:
+        password = secrets.token_urlsafe(12)
+        crm.users.add(username=DEMO_USER, password=password, role="owner")
+        print(f"Log in as {DEMO_USER} with password {password}", flush=True)
+        print("(shown only this once; change it with: crpm user passwd demo)", flush=True)
+    else:
+        print(FIRST_OWNER_HINT.format(db=db_option), flush=True)
+
+
 def _fail(message: str, code: int) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return code
@@ -83,12 +125,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.native and (problem := native_problem()) is not None:
         return _fail(problem, 2)
 
+    if args.session_hours <= 0 or args.session_hours > 24 * 366:
+        return _fail("--session-hours must be more than 0 and at most a year", 2)
+    os.umask(0o077)  # the database, its -wal/-shm, the secret and NiceGUI's storage: 0600
     url = args.db if args.db else crpm_core.default_url()
     try:
         crm = crpm_core.connect(url)
     except Exception as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return _fail(f"cannot open the database {url!r}: {reason}", 1)
+    security.every(security.sqlite_files(crm.url))
+    try:
+        secret, _ = security.load_secret(crm.url)
+    except OSError as exc:
+        crm.close()
+        return _fail(f"cannot keep the session secret: {exc}", 1)
 
     if args.demo:
         if demo.is_empty(crm):
@@ -101,12 +152,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         else:
             print("The database already holds data; --demo added nothing.", flush=True)
+    ensure_login(crm, make_demo_owner=args.demo, db_option=f" --db {args.db}" if args.db else "")
 
     from nicegui import app, ui
+    from nicegui.storage import Storage
 
     from crpm_ui.app import LANGUAGE, setup
 
-    setup(crm)
+    if Storage.path.is_dir():  # files an older version made readable by others
+        security.every(Storage.path.glob("storage-*.json"))
+    hosts = args.allowed_host or security.default_hosts(args.host)
+    setup(
+        crm,
+        hardening=security.Hardening(allowed_hosts=tuple(hosts)),
+        idle_hours=args.session_hours,
+    )
     app.on_shutdown(crm.close)
 
     show = not args.native and screen_available()
@@ -123,7 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         native=args.native,
         reload=False,
         show_welcome_message=False,
-        storage_secret=secrets.token_urlsafe(32),
+        storage_secret=secret,
+        # Starlette's session cookie is always HttpOnly; Lax keeps it off cross-site posts.
+        session_middleware_kwargs={"same_site": "lax", "https_only": False},
     )
     return 0
 

@@ -25,6 +25,18 @@ __all__ = ["ENTRY_POINT_GROUP", "Builder", "Module", "PageModule", "load_modules
 
 ENTRY_POINT_GROUP = "crpm_ui.modules"
 
+BUILTIN = {
+    "dashboard": "crpm_ui.modules.dashboard:module",
+    "customers": "crpm_ui.modules.customers:module",
+    "products": "crpm_ui.modules.products:module",
+    "purchases": "crpm_ui.modules.purchases:module",
+    "analytics": "crpm_ui.modules.analytics:module",
+    "users": "crpm_ui.modules.users:module",
+    "audit": "crpm_ui.modules.audit:module",
+}
+"""The app's own pages (also declared as entry points): always there, even when the
+installed package's metadata is older than its code (an editable install)."""
+
 log = logging.getLogger(__name__)
 
 Builder = Callable[["PageContext"], Awaitable[None] | None]
@@ -57,6 +69,9 @@ class Module:
     build: Builder
     order: int = 100
     """Position in the navigation: lower comes first, ties by title."""
+    permission: str | None = None
+    """What the user's role must be allowed (``crpm_core.domain.staff.PERMISSIONS``) to see
+    the page; ``None``: every logged-in user."""
 
     def __attrs_post_init__(self) -> None:
         if not self.route.startswith("/"):
@@ -69,7 +84,16 @@ def load_modules(found: Iterable[EntryPoint] | None = None) -> list[PageModule]:
     A broken plugin (import error, wrong object, duplicate route) is logged and left out,
     so one bad package cannot take the whole app down.
     """
-    points = entry_points(group=ENTRY_POINT_GROUP) if found is None else found
+    if found is None:
+        points = list(entry_points(group=ENTRY_POINT_GROUP))
+        known = {p.value for p in points}
+        points += [
+            EntryPoint(name, value, ENTRY_POINT_GROUP)
+            for name, value in BUILTIN.items()
+            if value not in known
+        ]
+    else:
+        points = list(found)
     modules: dict[str, PageModule] = {}
     for point in sorted(points, key=lambda p: p.name):
         try:

@@ -10,10 +10,12 @@ from typing import Any
 
 from nicegui import app, ui
 
+from crpm_core.domain import staff
+from crpm_ui import auth
 from crpm_ui.context import PageContext
 from crpm_ui.registry import PageModule
 
-__all__ = ["chart", "frame"]
+__all__ = ["chart", "frame", "style_only"]
 
 APP_NAME = "CRPM"
 
@@ -95,9 +97,31 @@ def _store_dark(dark: bool) -> None:
         app.storage.user[_DARK_KEY] = dark
 
 
+def style_only() -> bool:
+    """The app's colours and styles, and the stored light or dark mode, for a page without
+    the frame (the login page); returns whether it is dark."""
+    ui.colors(**COLORS)
+    ui.add_css(CSS)
+    ui.add_head_html(TABLE_PICKER_NAMES)
+    dark = _stored_dark()
+    ui.dark_mode(dark)
+    return dark
+
+
+def role_name(role: str | None) -> str:
+    return staff.ROLE_NAMES.get(role or "", "Operator")
+
+
+async def _log_out() -> None:
+    auth.log_out()
+    auth.close_pages_of_this_browser(ui.context.client)
+    ui.navigate.to(auth.LOGIN_ROUTE)
+
+
 @contextmanager
 def frame(ctx: PageContext, modules: Sequence[PageModule]) -> Iterator[None]:
-    """Draw the header, the drawer (from the module registry) and the title around a page."""
+    """Draw the header, the drawer (the modules the user may see) and the title around a
+    page."""
     title = ctx.module.title
     ui.page_title(f"{title} · {APP_NAME}")
     ui.colors(**COLORS)
@@ -135,6 +159,15 @@ def frame(ctx: PageContext, modules: Sequence[PageModule]) -> Iterator[None]:
         ui.switch(
             "Dark mode", value=ctx.dark, on_change=lambda e: switch_theme(bool(e.value))
         ).props("color=white keep-color dark").classes("text-white").mark("dark-mode")
+        if ctx.username:
+            with ui.row().classes("items-center gap-1 no-wrap"):
+                ui.icon("account_circle").props('aria-hidden="true"')
+                with ui.column().classes("gap-0 leading-tight"):
+                    ui.label(ctx.username).classes("text-body2 font-medium").mark("who")
+                    ui.label(role_name(ctx.role)).classes("text-caption").mark("role")
+            ui.button("Log out", icon="logout", on_click=_log_out).props(
+                "flat dense no-caps color=white"
+            ).mark("log-out")
 
     with ui.column().classes("crpm-page gap-4 p-3 sm:p-4"):
         ui.label(title).classes("text-h5 font-medium").props('role="heading" aria-level="1"').mark(

@@ -4,17 +4,16 @@ top customers and best- and least-selling products; stock levels and stock updat
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from nicegui import ui
 
-from crpm_core import CRPM, Page, StockMovement, transfer
+from crpm_core import CRPM, Page, StockMovement
 from crpm_core.domain import Bucket, CustomerRanking, PeriodSales, ProductPerformance
 from crpm_core.tabular import csv_bytes
-from crpm_ui import theme
+from crpm_ui import downloads, theme
 from crpm_ui.context import PageContext
 from crpm_ui.feedback import db, guarded
 from crpm_ui.formatting import money
@@ -251,6 +250,12 @@ class AnalyticsPage:
         if parsed["last"] < parsed["first"]:
             self.to_input.error = "Must not be before the start"
             return
+        if not date(2, 1, 1) <= parsed["first"] <= parsed["last"] <= date(9999, 12, 29):
+            self.from_input.error = "Choose a date between the years 2 and 9999"
+            return
+        if (parsed["last"] - parsed["first"]).days > downloads.MAX_RANGE_DAYS:
+            self.to_input.error = f"Choose at most {downloads.MAX_RANGE_DAYS:,} days"
+            return
         self.first, self.last = parsed["first"], parsed["last"]
         await self.refresh()
 
@@ -345,7 +350,8 @@ class AnalyticsPage:
 
     @guarded
     async def download_movements(self) -> None:
-        """The stock updates of the range, streamed from the ledger by crpm_core's export."""
+        """The stock updates of the range: a download over HTTP (behind the login), written
+        by crpm_core's export as the logged-in user (see :mod:`crpm_ui.downloads`)."""
         start, end = self.range()
         total = (await db(self.crm.reports.stock_movements, start=start, end=end, limit=1)).total
         if total > MAX_EXPORT_ROWS:
@@ -356,14 +362,11 @@ class AnalyticsPage:
                 multi_line=True,
             )
             return
-
-        def export() -> bytes:
-            out = io.StringIO()
-            transfer.export_movements(self.crm, out, start=start, end=end)
-            return out.getvalue().encode("utf-8-sig")  # the mark tells spreadsheets: UTF-8
-
-        data = await db(export)
-        ui.download.content(data, self._file_name("stock-updates"), "text/csv")
+        ui.download.from_url(
+            downloads.stock_updates_url(self.first, self.last),
+            self._file_name("stock-updates"),
+            "text/csv",
+        )
 
 
 async def build(ctx: PageContext) -> None:
@@ -371,4 +374,11 @@ async def build(ctx: PageContext) -> None:
     await page.refresh()
 
 
-module = Module(title="Analytics", icon="insights", route="/analytics", build=build, order=40)
+module = Module(
+    title="Analytics",
+    icon="insights",
+    route="/analytics",
+    build=build,
+    order=40,
+    permission="reports.read",
+)

@@ -103,7 +103,11 @@ class CustomersPage(RecordListPage[Customer]):
         """The customer's detail: contact, status, history, total spent and the actions."""
         customer = await db(self.crm.customers.get, customer_id)
         # Totals come from the database; the table shows the newest HISTORY_LIMIT lines.
-        summary = await db(self.crm.reports.sales_summary, customer_id=customer_id)
+        # A clerk may see the purchases but not the shop's reports (the total spent).
+        reports = self.ctx.may("reports.read")
+        summary = (
+            await db(self.crm.reports.sales_summary, customer_id=customer_id) if reports else None
+        )
         page = await db(self.crm.purchases.list, customer_id=customer_id, limit=HISTORY_LIMIT)
         history = page.items
         with self.detail_dialog(customer) as dialog:
@@ -112,9 +116,10 @@ class CustomersPage(RecordListPage[Customer]):
                 ui.label(f"Phone: {customer.phone or '-'}")
                 ui.label("Active" if customer.active else "Inactive").mark("detail-status")
                 ui.label(f"Customer since {date(customer.created_at)}")
-            ui.label(
-                f"Total spent: {money(summary.revenue)} in {summary.purchase_count} purchases"
-            ).classes("text-subtitle1 font-medium").mark("total-spent")
+            if summary is not None:
+                ui.label(
+                    f"Total spent: {money(summary.revenue)} in {summary.purchase_count} purchases"
+                ).classes("text-subtitle1 font-medium").mark("total-spent")
             if page.total > len(history):
                 ui.label(f"The newest {len(history)} of {page.total} purchases:").classes(
                     "crpm-muted"

@@ -41,23 +41,27 @@ def revenue_options(days: list[str], revenue: list[float]) -> dict[str, Any]:
 async def build(ctx: PageContext) -> None:
     crm: CRPM = ctx.crm
     start, end = window()
-    summary, trend, customers, products, low, recent = await asyncio.gather(
-        db(crm.reports.sales_summary, start=start, end=end),
-        db(crm.reports.sales_over_time, bucket="day", start=start, end=end),
+    reports = ctx.may("reports.read")  # a clerk sees the shop, not its figures
+    customers, products, low, recent = await asyncio.gather(
         db(crm.customers.list, limit=1),
         db(crm.products.list, limit=1),
         db(crm.products.list, low=True, order_by="stock", limit=RECENT),
         db(crm.purchases.list, start=start, limit=RECENT),  # a window keeps the count cheap
     )
     with ui.row().classes("w-full gap-3"):
-        tiles = [
-            (f"Revenue, last {DAYS} days", money(summary.revenue), "payments", "tile-revenue"),
-            (
-                f"Units sold, last {DAYS} days",
-                f"{summary.units_sold:,}",
-                "shopping_bag",
-                "tile-units",
-            ),
+        tiles = []
+        if reports:
+            summary = await db(crm.reports.sales_summary, start=start, end=end)
+            tiles += [
+                (f"Revenue, last {DAYS} days", money(summary.revenue), "payments", "tile-revenue"),
+                (
+                    f"Units sold, last {DAYS} days",
+                    f"{summary.units_sold:,}",
+                    "shopping_bag",
+                    "tile-units",
+                ),
+            ]
+        tiles += [
             ("Customers", f"{customers.total:,}", "people", "tile-customers"),
             ("Products", f"{products.total:,}", "inventory_2", "tile-products"),
             ("Low on stock", f"{low.total:,}", "warning", "tile-low-stock"),
@@ -65,17 +69,19 @@ async def build(ctx: PageContext) -> None:
         for label, value, icon, marker in tiles:
             tile(label, value, icon, marker=marker)
 
-    with ui.card().classes("w-full").props("flat bordered"):
-        ui.label(f"Revenue per day, last {DAYS} days (UTC)").classes("text-h6").props(
-            'role="heading" aria-level="2"'
-        )
-        theme.chart(
-            ctx,
-            revenue_options(
-                [date(p.period_start)[5:] for p in trend], [float(p.revenue) for p in trend]
-            ),
-            label=f"Revenue per day over the last {DAYS} days",
-        ).mark("revenue-trend")
+    if reports:
+        trend = await db(crm.reports.sales_over_time, bucket="day", start=start, end=end)
+        with ui.card().classes("w-full").props("flat bordered"):
+            ui.label(f"Revenue per day, last {DAYS} days (UTC)").classes("text-h6").props(
+                'role="heading" aria-level="2"'
+            )
+            theme.chart(
+                ctx,
+                revenue_options(
+                    [date(p.period_start)[5:] for p in trend], [float(p.revenue) for p in trend]
+                ),
+                label=f"Revenue per day over the last {DAYS} days",
+            ).mark("revenue-trend")
 
     with ui.element("div").classes("grid gap-4 w-full grid-cols-1 lg:grid-cols-2"):
         with ui.card().classes("w-full min-w-0").props("flat bordered"):

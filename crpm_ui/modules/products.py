@@ -210,22 +210,25 @@ class ProductsPage(RecordListPage[Product]):
                 if product.is_low(self.low_stock_default):
                     ui.badge("Low stock", color="negative").mark("detail-low")
                 ui.label("Active" if product.active else "Inactive").mark("detail-status")
-            ui.label("Stock movements").classes("text-subtitle1 font-medium").props(
-                'role="heading" aria-level="3"'
-            )
-            movements: ServerTable[StockMovement] = ServerTable(
-                columns=MOVEMENT_COLUMNS,
-                fetch=lambda q: self.crm.reports.stock_movements(
-                    product_id=product.id, offset=q.offset, limit=q.limit
-                ),
-                to_row=movement_row,
-                marker="movements-table",
-                label="Stock movements",
-                rows_per_page=5,
-            )
-            movements.table.props("dense")
+            movements: ServerTable[StockMovement] | None = None
+            if self.ctx.may("reports.read"):  # the ledger is a report: not for a clerk
+                ui.label("Stock movements").classes("text-subtitle1 font-medium").props(
+                    'role="heading" aria-level="3"'
+                )
+                movements = ServerTable(
+                    columns=MOVEMENT_COLUMNS,
+                    fetch=lambda q: self.crm.reports.stock_movements(
+                        product_id=product.id, offset=q.offset, limit=q.limit
+                    ),
+                    to_row=movement_row,
+                    marker="movements-table",
+                    label="Stock movements",
+                    rows_per_page=5,
+                )
+                movements.table.props("dense")
         dialog.open()
-        await movements.load()
+        if movements is not None:
+            await movements.load()
         await self.run_detail(dialog, product)
 
     async def act(self, product: Product, action: str) -> None:

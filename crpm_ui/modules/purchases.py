@@ -38,7 +38,8 @@ COLUMNS: list[dict[str, Any]] = [
 ACTION_SLOT = """
 <q-td key="action" :props="props">
   <span v-if="props.row.cancelled">Cancelled</span>
-  <q-btn v-else flat dense no-caps color="negative" icon="undo" label="Cancel"
+  <q-btn v-else-if="props.row.can_cancel" flat dense no-caps color="negative" icon="undo"
+         label="Cancel"
          :aria-label="'Cancel purchase ' + props.row.id"
          @click="() => $parent.$emit('cancel', props.row.id)" />
 </q-td>
@@ -71,6 +72,7 @@ def _row(line: PurchaseLine) -> dict[str, Any]:
 class PurchasesPage:
     def __init__(self, ctx: PageContext) -> None:
         self.crm = ctx.crm
+        self.can_cancel = ctx.may("purchases.cancel")
         self.customers: dict[int, Customer] = {}
         self.products: dict[int, Product] = {}
         with ui.card().classes("w-full").props("flat bordered"):
@@ -116,7 +118,7 @@ class PurchasesPage:
         self.table: ServerTable[PurchaseLine] = ServerTable(
             columns=COLUMNS,
             fetch=self._fetch,
-            to_row=_row,
+            to_row=lambda line: {**_row(line), "can_cancel": self.can_cancel},
             marker="purchases-table",
             label="Recent purchases",
         )

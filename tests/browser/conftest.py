@@ -13,11 +13,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 import crpm_core
 from crpm_core import CRPM
@@ -32,7 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+REPO = Path(__file__).resolve().parents[2]
+DOCS_SCREENSHOTS = REPO / "docs" / "screenshots"
 # The tests never rewrite tracked files: screenshots go to a temporary folder unless
 # CRPM_UPDATE_SCREENSHOTS=1 asks for the docs' own to be refreshed.
 SCREENSHOTS = (
@@ -73,22 +75,38 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def app_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("app") / "shop.db"
+OWNER = ("owner", "owner-password-1")
+"""The owner every test logs in as (made by the ``shop`` fixture)."""
 
 
-@pytest.fixture(scope="session")
-def base_url(app_db: Path) -> Iterator[str]:
-    """The app, started as a user would: ``python -m crpm_ui.main --db ... --port ...``."""
+@contextmanager
+def running_app(
+    db: Path, *args: str, env: dict[str, str] | None = None, log_name: str = "app.log"
+) -> Iterator[str]:
+    """The app, started as a user would: ``python -m crpm_ui.main --db ... --port ...``
+    (in the database's folder, without ``$CRPM_SECRET`` unless ``env`` gives one)."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-    env.pop("DISPLAY", None)
-    log = (app_db.parent / "app.log").open("wb")
+    environ = {k: v for k, v in os.environ.items() if k not in ("PYTEST_CURRENT_TEST", "DISPLAY")}
+    environ.pop("CRPM_SECRET", None)
+    # The app of this checkout, whatever an editable install elsewhere points to.
+    environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO), environ.get("PYTHONPATH", "")) if p
+    )
+    environ.update(env or {})
+    log = (db.parent / log_name).open("ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crpm_ui.main", "--db", f"sqlite:///{app_db}", "--port", str(port)],
-        cwd=app_db.parent,
-        env=env,
+        [
+            sys.executable,
+            "-m",
+            "crpm_ui.main",
+            "--db",
+            f"sqlite:///{db}",
+            "--port",
+            str(port),
+            *args,
+        ],
+        cwd=db.parent,
+        env=environ,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -103,16 +121,59 @@ def base_url(app_db: Path) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
-        output = (app_db.parent / "app.log").read_text(errors="replace")
+        output = (db.parent / log_name).read_text(errors="replace")
         assert "Traceback" not in output, output
 
 
 @pytest.fixture(scope="session")
+def app_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("app") / "shop.db"
+
+
+@pytest.fixture(scope="session")
+def base_url(app_db: Path) -> Iterator[str]:
+    """The app on a database it creates itself (and its session secret beside it)."""
+    with running_app(app_db) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def shop(app_db: Path, base_url: str) -> Iterator[CRPM]:
-    """A second handle on the app's database, to arrange data and check results."""
+    """A second handle on the app's database, to arrange data and check results; it makes
+    the owner the tests log in as."""
     handle = crpm_core.connect(f"sqlite:///{app_db}")
+    if not handle.users.list().total:
+        handle.users.add(username=OWNER[0], password=OWNER[1], role="owner")
     yield handle
     handle.close()
+
+
+def log_in(page: Page, base_url: str, username: str = OWNER[0], password: str = OWNER[1]) -> None:
+    """Log in through the login page, as a person would (Enter in the password field)."""
+    page.goto(base_url + "/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password").press("Enter")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    connected(page)
+
+
+def connected(page: Page) -> None:
+    """Wait until the page's websocket is up and its first questions (the drawer's state)
+    are answered: a page closed before that leaves an error in the app's log."""
+    page.wait_for_function("() => window.socket?.connected === true")
+    page.wait_for_timeout(300)
+
+
+def logged_in_context(browser: Browser, base_url: str, **options: object) -> BrowserContext:
+    """A new browser (its own cookie, so its own session and stored dark mode), logged in
+    as the owner."""
+    context = browser.new_context(**options)  # type: ignore[arg-type]
+    context.set_default_timeout(10_000)
+    log_in(context.new_page(), base_url)
+    for page in context.pages:
+        page.close()
+    return context
 
 
 @pytest.fixture(scope="session")

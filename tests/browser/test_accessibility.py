@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from crpm_core import CRPM
+from tests.browser.conftest import log_in, logged_in_context
 from tests.browser.test_app import ROUTES, open_page, settle
 
 pytestmark = pytest.mark.browser
@@ -38,6 +39,8 @@ DIALOGS = {  # route, the button that opens it, the dialog's name, whether it ha
     "add-product": ("/products", "Add product", "Add product", True),
     "product-detail": ("/products", "Open Scale", "Product Scale", False),
     "customer-detail": ("/customers", "Open Maeve Ní Bhriain", "Customer Maeve Ní Bhriain", False),
+    "add-user": ("/users", "Add user", "Add user", True),
+    "user-detail": ("/users", "Open owner", "User owner", False),
 }
 
 
@@ -51,10 +54,9 @@ def screen(
 ) -> Iterator[Page]:
     """One browser context per screen size and mode (the mode is kept in the user's storage)."""
     size, mode = request.param
-    context = browser.new_context(
-        viewport=SCREENS[size], device_scale_factor=1, is_mobile=size == "phone"
+    context = logged_in_context(
+        browser, base_url, viewport=SCREENS[size], device_scale_factor=1, is_mobile=size == "phone"
     )
-    context.set_default_timeout(10_000)
     context.add_init_script(NO_TRANSITIONS)
     page = context.new_page()
     page.on("pageerror", lambda e: SCRIPT_ERRORS.append(f"{page.url}: {e}"))
@@ -165,3 +167,24 @@ def test_a_confirmation_and_an_error_message_meet_wcag_aa(
     problems += [f"(notification) {p}" for p in shown]
     assert not problems, report(problems)
     assert SCRIPT_ERRORS == []
+
+
+def test_the_login_page_meets_wcag_aa(
+    screen: Page, base_url: str, request: pytest.FixtureRequest
+) -> None:
+    """The login page (in the browser's stored mode), empty and with the wrong-login message;
+    then logged in again for the tests after it."""
+    open_page(screen, base_url, "/")
+    screen.get_by_role("button", name="Log out").click()
+    expect(screen.get_by_role("button", name="Log in")).to_be_visible()
+    settle(screen)
+    check_mode(screen, request)
+    problems = page_problems(screen) + audit(screen, texts=1, fields=2)
+    screen.get_by_label("Username").fill("nobody")
+    screen.get_by_label("Password").fill("not the password")
+    screen.get_by_role("button", name="Log in").click()
+    expect(screen.get_by_text("Wrong username or password")).to_be_visible()
+    settle(screen)
+    problems += [f"(wrong login) {p}" for p in audit(screen, texts=2, fields=2)]
+    assert not problems, report(problems)
+    log_in(screen, base_url)

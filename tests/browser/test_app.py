@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 from crpm_core import CRPM
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, logged_in_context
 
 pytestmark = pytest.mark.browser
 
@@ -19,14 +19,15 @@ ROUTES = {
     "/products": "products",
     "/purchases": "purchases",
     "/analytics": "analytics",
+    "/audit": "audit",
+    "/users": "users",
 }
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def desktop(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+def desktop(browser: Browser, base_url: str, shop: CRPM) -> Iterator[BrowserContext]:
+    context = logged_in_context(browser, base_url, viewport={"width": 1280, "height": 900})
     yield context
     context.close()
 
@@ -150,10 +151,13 @@ def test_a_hostile_name_is_shown_as_text_and_never_runs(
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 def test_every_page_fits_a_phone(browser: Browser, base_url: str, seeded: CRPM, dark: bool) -> None:
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True
+    context = logged_in_context(
+        browser,
+        base_url,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=1,
+        is_mobile=True,
     )
-    context.set_default_timeout(10_000)
     page = context.new_page()
     try:
         open_page(page, base_url, "/")

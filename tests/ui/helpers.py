@@ -34,3 +34,16 @@ async def until(check: Callable[[], bool], *, timeout: float = 3.0, what: str = 
 
 def names(t: ui.table, field: str = "name") -> list[str]:
     return [str(row[field]) for row in t.rows]
+
+
+async def log_in(user: User, username: str, password: str, *, then: str = "/") -> None:
+    """Log in through the login page, as a person would; waits for the page after it."""
+    await user.open("/login" if then == "/" else f"/login?redirect_to={then}")
+    user.find(marker="login-username").type(username)
+    user.find(marker="login-password").type(password)
+    user.find(marker="login-submit").click()
+    await until(
+        lambda: user.back_history[-1:] == [then] and bool(user.find(marker="page-title").elements),
+        what=f"{username} to be logged in",
+        timeout=10.0,  # the password's Argon2 check is slow on a busy machine
+    )

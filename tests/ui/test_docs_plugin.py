@@ -10,6 +10,8 @@ import pytest
 from nicegui.testing import User
 
 from crpm_core import CRPM
+from tests.ui.conftest import OWNER
+from tests.ui.helpers import log_in
 
 EXAMPLE = Path(__file__).parent.parent.parent / "docs" / "examples" / "plugins" / "suppliers.py"
 
@@ -35,6 +37,7 @@ async def test_the_docs_plugin_example_adds_its_page(
     modules = importlib.import_module("crpm_ui.app").setup(shop)
 
     assert "Suppliers" in [m.title for m in modules]
+    await log_in(user, *OWNER)
     await user.open("/suppliers")
     await user.should_see("To reorder: 1")
     await user.should_see("Kettle: 2 left")

@@ -15,7 +15,8 @@ from nicegui.testing import User
 from crpm_core import CRPM
 from crpm_ui.feedback import GENERIC_MESSAGE
 from crpm_ui.registry import Module, load_modules
-from tests.ui.helpers import element, until
+from tests.ui.conftest import OWNER
+from tests.ui.helpers import element, log_in, until
 
 PAGES = {
     "/": "Dashboard",
@@ -23,10 +24,12 @@ PAGES = {
     "/products": "Products",
     "/purchases": "Purchases",
     "/analytics": "Analytics",
+    "/audit": "Audit",
+    "/users": "Users",
 }
 
 
-def test_the_registry_finds_the_five_modules_in_order() -> None:
+def test_the_registry_finds_the_seven_modules_in_order() -> None:
     found = load_modules()
     assert [(m.route, m.title) for m in found] == list(PAGES.items())
     assert all(m.icon for m in found)
@@ -136,7 +139,10 @@ async def test_a_package_outside_crpm_ui_adds_a_page_by_entry_point(
         "Purchases",
         "Suppliers",
         "Analytics",
+        "Audit",
+        "Users",
     ]
+    await log_in(user, *OWNER)
     await user.open("/suppliers")
     await user.should_see("Suppliers of a shop with 1 customers")
     assert element(user, "page-title").text == "Suppliers"
@@ -164,7 +170,7 @@ async def test_an_unexpected_error_shows_a_generic_message_and_is_logged(
     user: User, shop: CRPM, caplog: pytest.LogCaptureFixture
 ) -> None:
     importlib.import_module("crpm_ui.app").setup(shop, modules=_trouble_modules())
-    await user.open("/button")
+    await log_in(user, *OWNER, then="/button")
     user.find(marker="explode").click()
     await user.should_see(GENERIC_MESSAGE)
     await user.should_not_see("secret internals")
@@ -176,7 +182,7 @@ async def test_a_page_that_fails_shows_a_plain_error_page(
     user: User, shop: CRPM, caplog: pytest.LogCaptureFixture
 ) -> None:
     importlib.import_module("crpm_ui.app").setup(shop, modules=_trouble_modules())
-    await user.open("/button")  # starts the simulated client
+    await log_in(user, *OWNER, then="/button")  # starts the simulated client
     response = await user.http_client.get("/broken")
     assert response.status_code == 500
     assert "Sorry, this page could not be shown." in response.text
@@ -193,7 +199,8 @@ async def test_a_failing_database_call_in_a_form_shows_the_generic_message(
         raise RuntimeError("connection reset by peer at 0xdeadbeef")
 
     await app_user.open("/customers")
-    monkeypatch.setattr(shop.customers, "add", down)
+    # The page acts as the logged-in user (a handle of its own): the service class is patched.
+    monkeypatch.setattr(type(shop.customers), "add", lambda self, **kwargs: down(**kwargs))
     app_user.find(marker="add-customer").click()
     await app_user.should_see(marker="customer-name")
     app_user.find(marker="customer-name").type("Ada")

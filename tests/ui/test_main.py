@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+import crpm_core
 from crpm_core.tabular import guard
+from crpm_ui import security
 from crpm_ui.formatting import csv_bytes
-from crpm_ui.main import native_problem, parse_args, screen_available
+from crpm_ui.main import ensure_login, native_problem, parse_args, screen_available
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -38,6 +40,70 @@ def test_defaults_bind_to_loopback() -> None:
     )
     args = parse_args(["--db", "sqlite:///x.db", "--port", "9000", "--demo"])
     assert (args.db, args.port, args.demo) == ("sqlite:///x.db", 9000, True)
+    assert (args.allowed_host, args.session_hours) == (None, 8.0)
+    args = parse_args(
+        ["--allowed-host", "shop.lan", "--allowed-host", "till-2", "--session-hours", "1"]
+    )
+    assert (args.allowed_host, args.session_hours) == (["shop.lan", "till-2"], 1.0)
+
+
+def test_demo_makes_an_owner_and_prints_its_password_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with crpm_core.connect(f"sqlite:///{tmp_path / 'shop.db'}") as crm:
+        ensure_login(crm, make_demo_owner=True)
+        out = capsys.readouterr().out
+        assert out.startswith("Log in as demo with password ")
+        password = out.split("with password ", 1)[1].split()[0]
+        assert crm.users.authenticate("demo", password).role == "owner"
+        ensure_login(crm, make_demo_owner=True)  # a user exists: nothing more, nothing printed
+        assert capsys.readouterr().out == ""
+        assert crm.users.list().total == 1
+
+
+def test_without_a_user_the_terminal_says_how_to_make_the_first_owner(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with crpm_core.connect(f"sqlite:///{tmp_path / 'shop.db'}") as crm:
+        ensure_login(crm, make_demo_owner=False, db_option=" --db sqlite:///shop.db")
+        out = capsys.readouterr().out
+        assert "crpm user add NAME --role owner --db sqlite:///shop.db" in out
+        assert crm.users.list().total == 0
+
+
+def test_the_secret_is_made_once_beside_the_database_readable_by_its_owner_only(
+    tmp_path: Path,
+) -> None:
+    with crpm_core.connect(f"sqlite:///{tmp_path / 'shop.db'}") as crm:
+        secret, path = security.load_secret(crm.url, environ={})
+        assert path == (tmp_path / "shop.db.secret").resolve()
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert security.load_secret(crm.url, environ={}) == (secret, path)  # stable
+        assert len(secret) >= 40
+        from_env = security.load_secret(crm.url, environ={"CRPM_SECRET": "s3cr3t-from-env"})
+        assert from_env == ("s3cr3t-from-env", None)
+
+
+def test_a_server_or_memory_database_keeps_its_secret_in_the_config_folder(tmp_path: Path) -> None:
+    with crpm_core.connect("sqlite://") as crm:
+        path = security.secret_path(crm.url, config_dir=tmp_path / "crpm")
+        assert path == tmp_path / "crpm" / ".crpm-secret"
+        assert (tmp_path / "crpm").stat().st_mode & 0o777 == 0o700
+
+
+def test_an_existing_file_of_ours_is_made_private(tmp_path: Path) -> None:
+    loose = tmp_path / "shop.db"
+    loose.write_text("x")
+    loose.chmod(0o644)
+    security.every([loose, tmp_path / "missing.db-wal"])
+    assert loose.stat().st_mode & 0o777 == 0o600
+
+
+def test_session_hours_must_be_positive(tmp_path: Path) -> None:
+    result = run_cli("--session-hours", "0", "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 2
+    assert "--session-hours" in result.stderr
+    assert not (tmp_path / "x.db").exists()
 
 
 def test_a_screen_is_found_only_with_a_display() -> None:
