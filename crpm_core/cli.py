@@ -35,6 +35,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import IO, Any
 
 import attrs
@@ -45,10 +46,12 @@ from crpm_core import demo, errors, tabular, transfer
 from crpm_core.api import CRPM
 from crpm_core.domain import (
     CustomerRanking,
+    CustomerSegment,
     Order,
     PeriodSales,
     Product,
     ProductPerformance,
+    ReorderSuggestion,
     SalesSummary,
     Settings,
     User,
@@ -62,8 +65,12 @@ REPORTS: dict[str, type[Any]] = {
     "top-customers": CustomerRanking,
     "products": ProductPerformance,
     "over-time": PeriodSales,
+    "rfm": CustomerSegment,
+    "reorder": ReorderSuggestion,
 }
 FORMATS = ("table", "csv", "json", "pdf")
+INTERVAL_REPORTS = ("summary", "top-customers", "products", "over-time")
+"""The reports of a period (--start/--end), printable as PDF too."""
 
 IMPORT_EPILOG = """\
 file formats (UTF-8; a header line first, its columns in any order):
@@ -111,6 +118,12 @@ they are UTC. --start is inclusive, --end exclusive. Cancelled purchases never c
 chart (products: the best and the least sellers), then the table, with money in the shop's
 currency (crm.settings). It needs -o FILE.pdf (-o - writes the PDF to standard output).
 -o FILE also writes the other formats to a file instead of standard output.
+
+rfm and reorder take --as-of (default now) instead of --start/--end and print as a table,
+CSV or JSON. rfm scores every customer with net revenue before --as-of 1 (worst) to 5 (best)
+on recency, frequency and money and names their segment. reorder: daily velocity (net units
+sold in the --days days before --as-of, per day) and days of cover are exact fractions,
+printed to 4 decimal places; an empty days of cover means nothing sold.
 """
 
 ORDER_EPILOG = """\
@@ -241,6 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
         ("top-customers", "customers by revenue, highest first"),
         ("products", "every product, best seller first"),
         ("over-time", "revenue and units per day, week or month (UTC)"),
+        ("rfm", "customers scored on recency, frequency and money, with their segment"),
+        ("reorder", "active products: sales pace, days of cover and what to reorder"),
     ):
         one = reports.add_parser(
             name,
@@ -250,15 +265,23 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=REPORT_EPILOG,
             formatter_class=raw,
         )
-        one.add_argument("--start", type=_when, help="from this date or time (inclusive)")
-        one.add_argument("--end", type=_when, help="until this date or time (exclusive)")
+        if name in ("rfm", "reorder"):
+            one.add_argument("--as-of", type=_when, default=None, help="at this time (now)")
+        else:
+            one.add_argument("--start", type=_when, help="from this date or time (inclusive)")
+            one.add_argument("--end", type=_when, help="until this date or time (exclusive)")
+        if name == "reorder":
+            one.add_argument(
+                "--days", type=_positive, default=30, help="the sales of the last N days (30)"
+            )
         if name == "top-customers":
             one.add_argument("--limit", type=_positive, default=10, help="how many (10)")
         if name == "products":
             one.add_argument("--limit", type=_positive, default=None, help="only the first N")
         if name == "over-time":
             one.add_argument("--bucket", choices=("day", "week", "month"), default="day")
-        one.add_argument("--format", choices=FORMATS, default="table")
+        formats = FORMATS if name in INTERVAL_REPORTS else ("table", "csv", "json")
+        one.add_argument("--format", choices=formats, default="table")
         one.add_argument(
             "-o",
             "--output",
@@ -421,6 +444,10 @@ def _report(args: argparse.Namespace) -> int:
 
 def run_report(crm: CRPM, name: str, args: argparse.Namespace) -> SalesSummary | list[Any]:
     """Call the library's report ``name`` with the command's options."""
+    if name == "rfm":
+        return crm.reports.rfm(as_of=args.as_of)
+    if name == "reorder":
+        return crm.reports.reorder_suggestions(days=args.days, as_of=args.as_of)
     span = {"start": args.start, "end": args.end}
     if name == "summary":
         return crm.reports.sales_summary(**span)
@@ -542,7 +569,7 @@ def write_report(out: IO[str], cls: type[Any], result: SalesSummary | list[Any],
     string, times are ISO 8601, counts are numbers. A summary is one row (one JSON object).
     """
     columns = [f.name for f in attrs.fields(cls)]
-    rows = [result] if isinstance(result, SalesSummary) else list(result)
+    rows = [result] if isinstance(result, SalesSummary) else [_decimal_fractions(r) for r in result]
     if fmt == "json":
         data = [{c: _json_value(getattr(r, c)) for c in columns} for r in rows]
         single = isinstance(result, SalesSummary)
@@ -561,7 +588,18 @@ def write_report(out: IO[str], cls: type[Any], result: SalesSummary | list[Any],
             out.write("(nothing in this period)\n")
 
 
-_NUMERIC = {"int", "Decimal", int, Decimal}
+_NUMERIC = {"int", "Decimal", "Fraction", "Fraction | None", int, Decimal}
+FRACTION_PLACES = Decimal("0.0001")
+
+
+def _decimal_fractions(row: Any) -> Any:
+    """``row`` with its exact fractions (reorder's velocity, days of cover) as decimals."""
+    changes = {
+        f.name: (Decimal(value.numerator) / value.denominator).quantize(FRACTION_PLACES)
+        for f in attrs.fields(type(row))
+        if isinstance(value := getattr(row, f.name), Fraction)
+    }
+    return attrs.evolve(row, **changes) if changes else row
 
 
 def _json_value(value: object) -> object:

@@ -1,12 +1,13 @@
 """The domain: frozen values, money and validation. Imports no storage or UI code."""
 
-from crpm_core.domain import rules, search, staff
+from crpm_core.domain import intelligence, rules, search, staff
 from crpm_core.domain.models import (
     MOVEMENT_KINDS,
     AuditEntry,
     Bucket,
     Customer,
     CustomerRanking,
+    CustomerSegment,
     MovementKind,
     Order,
     Page,
@@ -15,7 +16,9 @@ from crpm_core.domain.models import (
     ProductPerformance,
     Purchase,
     PurchaseLine,
+    ReorderSuggestion,
     SalesSummary,
+    SegmentSummary,
     Settings,
     StockMovement,
     User,
@@ -28,6 +31,7 @@ __all__ = [
     "Bucket",
     "Customer",
     "CustomerRanking",
+    "CustomerSegment",
     "MovementKind",
     "Order",
     "Page",
@@ -36,11 +40,14 @@ __all__ = [
     "ProductPerformance",
     "Purchase",
     "PurchaseLine",
+    "ReorderSuggestion",
     "SalesSummary",
+    "SegmentSummary",
     "Settings",
     "StockMovement",
     "User",
     "from_minor",
+    "intelligence",
     "parse_money",
     "rules",
     "search",

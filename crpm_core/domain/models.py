@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Generic, Literal, TypeVar
 
 import attrs
@@ -205,6 +206,49 @@ class PeriodSales:
     revenue: Decimal
     units_sold: int
     purchase_count: int
+
+
+@attrs.frozen
+class CustomerSegment:
+    """A customer's RFM scores (1 worst .. 5 best) and segment (``crm.reports.rfm``)."""
+
+    customer_id: int
+    name: str
+    recency_days: int
+    """Whole days from the last order counted in ``frequency`` to ``as_of``."""
+    frequency: int
+    """Orders not cancelled that keep at least one unit not returned."""
+    monetary: Decimal
+    """Net revenue before ``as_of``."""
+    r: int
+    f: int
+    m: int
+    segment: str
+
+
+@attrs.frozen
+class SegmentSummary:
+    """One segment of the RFM table: how many customers and their net revenue."""
+
+    segment: str
+    customers: int
+    revenue: Decimal
+
+
+@attrs.frozen
+class ReorderSuggestion:
+    """What to buy (``crm.reports.reorder_suggestions``). ``daily_velocity`` and
+    ``days_of_cover`` are exact fractions (``daily_velocity * days`` is the net units sold);
+    ``days_of_cover`` is ``None`` when nothing was sold."""
+
+    product_id: int
+    name: str
+    stock: int
+    daily_velocity: Fraction
+    days_of_cover: Fraction | None
+    reorder_point: int
+    """The product's own reorder point, else the shop's ``low_stock_default``."""
+    suggested_quantity: int
 
 
 @attrs.frozen

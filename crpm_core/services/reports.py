@@ -14,30 +14,36 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, desc, func, literal_column, select
+from sqlalchemy import Select, and_, case, desc, func, literal, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from crpm_core.domain import (
     MOVEMENT_KINDS,
     Bucket,
     CustomerRanking,
+    CustomerSegment,
     MovementKind,
     Page,
     PeriodSales,
     ProductPerformance,
+    ReorderSuggestion,
     SalesSummary,
+    SegmentSummary,
     StockMovement,
     from_minor,
+    intelligence,
 )
 from crpm_core.domain import validation as v
 from crpm_core.errors import ValidationError
 from crpm_core.persistence import dialects, mappers
-from crpm_core.persistence.dialects import Sums, with_exact_sums
+from crpm_core.persistence.dialects import Sums, UTCDateTime, whole_days, with_exact_sums
 from crpm_core.persistence.tables import customers, products, purchases, stock_movements
 from crpm_core.services._common import in_range
+from crpm_core.services.settings import current_settings
 from crpm_core.services.unit_of_work import Scope
 
 BUCKETS: tuple[Bucket, ...] = ("day", "week", "month")
+MAX_REORDER_DAYS = 3650
 
 
 def _range(start: object, end: object) -> tuple[datetime | None, datetime | None]:
@@ -362,6 +368,159 @@ class Reports:
                 limit=lim,
                 convert=mappers.stock_movement,
             )
+
+    def rfm(self, *, as_of: datetime | None = None) -> list[CustomerSegment]:
+        """Every customer (inactive ones too) with net revenue before ``as_of`` (default now),
+        scored 1..5 on recency, frequency and money and put in a segment, by customer id.
+
+        The database sums each customer's live lines before ``as_of`` (``monetary``), counts
+        their orders that keep a unit not returned (``frequency``), takes the last of those
+        orders (``recency_days``: whole days to ``as_of``) and ranks the customers from worst
+        to best with ``RANK()`` (ties share the lowest rank); the score of a rank is
+        :func:`crpm_core.domain.intelligence.score`, the segment
+        :func:`crpm_core.domain.intelligence.segment`. Returns and cancels count by a line's
+        current state, whatever their date."""
+        self._scope.require("reports.read")
+        at = v.optional_timestamp(as_of, "as_of")
+        p = purchases.c
+        kept = p.quantity > p.returned_quantity
+        with self._scope(write=False) as uow:
+            conn = uow.conn
+            end = at if at is not None else uow.now()
+
+            def ranked(sums: Sums) -> Any:
+                revenue = sums.sum(p.total_minor)
+                totals = (
+                    select(
+                        p.customer_id,
+                        revenue.label("monetary"),
+                        func.count(func.distinct(case((kept, p.order_id)))).label("frequency"),
+                        func.max(case((kept, p.purchased_at))).label("last"),
+                    )
+                    .where(p.cancelled_at.is_(None), p.purchased_at < end)
+                    .group_by(p.customer_id)
+                    .having(revenue > 0)
+                    .subquery()
+                )
+                days = whole_days(totals.c.last, literal(end, UTCDateTime()), conn.dialect.name)
+                scored = select(
+                    totals.c.customer_id,
+                    totals.c.monetary,
+                    totals.c.frequency,
+                    days.label("recency_days"),
+                ).subquery()
+                s = scored.c
+                query = (
+                    select(
+                        s.customer_id,
+                        customers.c.name,
+                        s.recency_days,
+                        s.frequency,
+                        s.monetary,
+                        func.rank().over(order_by=desc(s.recency_days)).label("r_rank"),
+                        func.rank().over(order_by=s.frequency).label("f_rank"),
+                        func.rank().over(order_by=s.monetary).label("m_rank"),
+                        func.count().over().label("n"),
+                    )
+                    .join_from(scored, customers, customers.c.id == s.customer_id)
+                    .order_by(s.customer_id)
+                )
+                return conn.execute(query).all()
+
+            rows = with_exact_sums(conn, ranked)
+        result = []
+        for row in rows:
+            n = int(row.n)
+            r = intelligence.score(int(row.r_rank), n)
+            f = intelligence.score(int(row.f_rank), n)
+            m = intelligence.score(int(row.m_rank), n)
+            result.append(
+                CustomerSegment(
+                    customer_id=int(row.customer_id),
+                    name=row.name,
+                    recency_days=int(row.recency_days),
+                    frequency=int(row.frequency),
+                    monetary=from_minor(int(row.monetary)),
+                    r=r,
+                    f=f,
+                    m=m,
+                    segment=intelligence.segment(r, f, m),
+                )
+            )
+        return result
+
+    def rfm_segments(self, *, as_of: datetime | None = None) -> list[SegmentSummary]:
+        """One row per segment of the table, in its order (empty ones with zeros): how many
+        customers :meth:`rfm` puts in it and their net revenue."""
+        rows = self.rfm(as_of=as_of)
+        counts = dict.fromkeys(intelligence.SEGMENT_NAMES, 0)
+        revenue = dict.fromkeys(intelligence.SEGMENT_NAMES, Decimal("0.00"))
+        for row in rows:
+            counts[row.segment] += 1
+            revenue[row.segment] += row.monetary
+        return [
+            SegmentSummary(segment=name, customers=counts[name], revenue=revenue[name])
+            for name in intelligence.SEGMENT_NAMES
+        ]
+
+    def reorder_suggestions(
+        self, *, days: int = 30, as_of: datetime | None = None
+    ) -> list[ReorderSuggestion]:
+        """Active products with their sales pace over the ``days`` days before ``as_of``
+        (default now) and what to buy: velocity = net units sold in ``[as_of - days, as_of)``
+        (less their returns, cancelled lines left out) / ``days``, exactly; days of cover =
+        stock / velocity (``None`` when nothing sold); suggested quantity =
+        ``max(0, ceil(reorder_point + velocity * days - stock))`` with the product's own
+        reorder point or the shop's ``low_stock_default``. Fewest days of cover first,
+        products that sold nothing last (then by name and id)."""
+        self._scope.require("reports.read")
+        span = v.whole_number(days, "days", minimum=1, maximum=MAX_REORDER_DAYS)
+        at = v.optional_timestamp(as_of, "as_of")
+        p = purchases.c
+        with self._scope(write=False) as uow:
+            conn = uow.conn
+            end = at if at is not None else uow.now()
+            try:
+                start: datetime | None = end - timedelta(days=span)
+            except OverflowError:  # before year 1: every sale counts
+                start = None
+            default = current_settings(conn).low_stock_default
+            sold = (
+                select(p.product_id, func.sum(NET_UNITS).label("units"))
+                .where(p.cancelled_at.is_(None), *in_range(p.purchased_at, start, end))
+                .group_by(p.product_id)
+                .subquery()
+            )
+            rows = conn.execute(
+                select(
+                    products.c.id,
+                    products.c.name,
+                    products.c.stock,
+                    func.coalesce(products.c.reorder_point, default).label("point"),
+                    func.coalesce(sold.c.units, 0).label("units"),
+                )
+                .select_from(products.outerjoin(sold, sold.c.product_id == products.c.id))
+                .where(products.c.active)
+            ).all()
+        result = []
+        for row in rows:
+            stock, point = int(row.stock), int(row.point)
+            velocity = intelligence.daily_velocity(int(row.units), span)
+            result.append(
+                ReorderSuggestion(
+                    product_id=int(row.id),
+                    name=row.name,
+                    stock=stock,
+                    daily_velocity=velocity,
+                    days_of_cover=intelligence.days_of_cover(stock, velocity),
+                    reorder_point=point,
+                    suggested_quantity=intelligence.suggested_quantity(
+                        point, velocity, span, stock
+                    ),
+                )
+            )
+        result.sort(key=intelligence.reorder_order)
+        return result
 
 
 MAX_PERIODS = 50_000

@@ -24,6 +24,7 @@ from crpm_core.persistence.dialects.sql import (
     lower,
     migration_lock,
     period_start,
+    whole_days,
     with_exact_sums,
 )
 from crpm_core.persistence.dialects.types import (
@@ -55,5 +56,6 @@ __all__ = [
     "migration_lock",
     "normalize_url",
     "period_start",
+    "whole_days",
     "with_exact_sums",
 ]

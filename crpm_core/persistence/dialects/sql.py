@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Integer, Numeric, cast, func, text
+from sqlalchemy import Connection, Date, Integer, Numeric, Time, case, cast, func, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -77,6 +77,22 @@ def period_start(expr: ColumnElement[Any], bucket: str, dialect_name: str) -> Co
         return func.strftime("%Y-%m-01", expr)
     days_since_monday = (cast(func.strftime("%w", expr), Integer) + 6) % 7
     return func.date(expr, func.printf("-%d days", days_since_monday))
+
+
+def whole_days(earlier: ColumnElement[Any], later: ColumnElement[Any], dialect_name: str) -> Any:
+    """``floor((later - earlier) / 1 day)`` of two stored timestamps, ``earlier <= later``,
+    exactly to the microsecond: the days between their dates, less one when ``earlier``'s
+    time of day is after ``later``'s."""
+    if dialect_name == "postgresql":
+        dates: Any = cast(later, Date) - cast(earlier, Date)
+        late = cast(earlier, Time) > cast(later, Time)
+    elif dialect_name in MYSQL_NAMES:
+        dates = func.datediff(later, earlier)
+        late = func.time(earlier) > func.time(later)
+    else:  # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' text: midnights are exact julian days
+        dates = cast(func.julianday(func.date(later)) - func.julianday(func.date(earlier)), Integer)
+        late = func.substr(earlier, 12) > func.substr(later, 12)
+    return dates - case((late, 1), else_=0)
 
 
 def as_utc_datetime(value: Any) -> datetime:
