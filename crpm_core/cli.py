@@ -762,10 +762,7 @@ def _read_password(prompt: str = "Password: ") -> str:
 
 
 def _user_named(crm: CRPM, username: str) -> User:
-    for user in crm.users.list(limit=1000).items:
-        if user.username == username:
-            return user
-    raise errors.NotFound("user", username)
+    return crm.users.get_by_username(username)
 
 
 def _when(text: str) -> datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Table, exists, select, update
 from sqlalchemy.sql.elements import ColumnElement
@@ -19,6 +19,16 @@ from crpm_core.services.unit_of_work import Clock, Scope, utc_now
 __all__ = ["UNSET", "Clock", "fetch_one", "in_range", "order_clause", "refuse_if_used", "utc_now"]
 
 T = TypeVar("T")
+
+
+class _Switchable(Protocol):
+    """A record that can be deactivated and reactivated."""
+
+    @property
+    def active(self) -> bool: ...
+
+
+S = TypeVar("S", bound=_Switchable)
 
 
 class _Unset(enum.Enum):
@@ -78,9 +88,9 @@ def set_active(
     record_id: object,
     active: bool,
     entity: str,
-    convert: Callable[[Row], T],
+    convert: Callable[[Row], S],
     action: str,
-) -> T:
+) -> S:
     """Deactivate or reactivate one record (history is never touched) and return it; the
     audit trail records the change of ``active``."""
     rid = v.record_id(record_id, f"{entity}_id")
@@ -88,8 +98,8 @@ def set_active(
         before = fetch_one(uow.conn, table, rid, entity, convert, for_update=True)
         uow.conn.execute(update(table).where(table.c.id == rid).values(active=active))
         after = fetch_one(uow.conn, table, rid, entity, convert)
-        was = bool(getattr(before, "active", not active))
-        uow.audit(action, entity, rid, {"active": [was, active]} if was != active else {})
+        changed = before.active != active
+        uow.audit(action, entity, rid, {"active": [before.active, active]} if changed else {})
         return after
 
 

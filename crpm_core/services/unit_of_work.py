@@ -112,10 +112,6 @@ class Scope:
         if not staff.may(self.role, permission):
             raise PermissionDenied(permission)
 
-    def acting_as(self, actor: str, role: str | None) -> Scope:
-        """The same database and clock, with another actor and role."""
-        return Scope(self.db, self.clock, actor, self._open, role=role)
-
     @property
     def dialect_name(self) -> str:
         return self.db.dialect_name

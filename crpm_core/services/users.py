@@ -93,6 +93,21 @@ class Users:
                 self._scope.require("users.list")
             return found
 
+    def get_by_username(self, username: str) -> User:
+        """The user called ``username`` (``NotFound`` if there is none)."""
+        with self._scope(write=False) as uow:
+            row = (
+                uow.conn.execute(select(users).where(users.c.username == str(username)))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise NotFound("user", username)
+        found = _user(row)
+        if found.username != self._scope.actor:
+            self._scope.require("users.list")
+        return found
+
     def list(self, *, active: bool | None = None, offset: int = 0, limit: int = 50) -> Page[User]:
         """Every user, by username."""
         self._scope.require("users.list")

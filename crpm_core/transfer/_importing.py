@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from crpm_core.domain import parse_money, rules, to_minor
 from crpm_core.domain import validation as v
@@ -432,7 +433,7 @@ def run(
                     {"file": [None, Path(str(name)).name[:200] or None], "rows": [None, written]},
                 )
         except Conflict as exc:
-            if str(exc).startswith("the change clashes"):  # a raw integrity error, translated
+            if isinstance(exc.__cause__, IntegrityError):  # the database's own refusal
                 raise Conflict(
                     f"the database changed during the import of {kind} (another user added the "
                     "same email or SKU, or removed a customer or product the file names?); "
