@@ -33,6 +33,7 @@ BUILTIN = {
     "analytics": "crpm_ui.modules.analytics:module",
     "users": "crpm_ui.modules.users:module",
     "audit": "crpm_ui.modules.audit:module",
+    "orders": "crpm_ui.modules.orders:module",
 }
 """The app's own pages (also declared as entry points): always there, even when the
 installed package's metadata is older than its code (an editable install)."""
@@ -72,6 +73,9 @@ class Module:
     permission: str | None = None
     """What the user's role must be allowed (``crpm_core.domain.staff.PERMISSIONS``) to see
     the page; ``None``: every logged-in user."""
+    nav: bool = True
+    """Whether the navigation shows the page (``False``: a record's own page, such as
+    ``/orders/{order_id}``, reached from a list)."""
 
     def __attrs_post_init__(self) -> None:
         if not self.route.startswith("/"):

@@ -30,9 +30,14 @@ PAGES = {
 
 
 def test_the_registry_finds_the_seven_modules_in_order() -> None:
-    found = load_modules()
+    found = [m for m in load_modules() if getattr(m, "nav", True)]
     assert [(m.route, m.title) for m in found] == list(PAGES.items())
     assert all(m.icon for m in found)
+
+
+def test_a_record_page_is_registered_but_not_in_the_navigation() -> None:
+    hidden = [m.route for m in load_modules() if not getattr(m, "nav", True)]
+    assert "/orders/{order_id}" in hidden
 
 
 def test_a_broken_plugin_is_left_out_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
@@ -132,7 +137,7 @@ async def test_a_package_outside_crpm_ui_adds_a_page_by_entry_point(
 
     modules = importlib.import_module("crpm_ui.app").setup(shop)
 
-    assert [m.title for m in modules] == [
+    assert [m.title for m in modules if getattr(m, "nav", True)] == [
         "Dashboard",
         "Customers",
         "Products",
