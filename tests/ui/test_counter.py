@@ -5,6 +5,7 @@ the orders below, filtered by customer, product and days."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -302,3 +303,26 @@ async def test_orders_are_paged_on_the_server(app_user: User, shop: CRPM) -> Non
         "request", {"pagination": {"page": 3, "rowsPerPage": 10}}
     )
     await until(lambda: len(orders.rows) == 3, what=f"{len(orders.rows)}")
+
+
+async def test_a_choice_made_while_a_search_runs_stays(app_user: User, shop: CRPM) -> None:
+    """Typing, then choosing before the search has answered (a quick click or Enter): the
+    late answer, which lacks the person chosen, does not drop the choice."""
+    ids = counter_shop(shop)
+    await app_user.open("/purchases")
+    picker = element(app_user, "pick-customer")
+    labels = list(picker.options.values())
+    ada = labels.index("Ada Lovelace · ada@example.org · 020 7946 0018")
+    app_user.find(marker="pick-customer").trigger(
+        "inputValue", "zo"
+    )  # a search that will not find Ada
+    app_user.find(marker="pick-customer").trigger(
+        "update:modelValue", {"value": ada, "label": labels[ada]}
+    )
+    await asyncio.sleep(0.6)  # the search's pause and its answer are over
+    assert picker.value == ids["ada"]
+    assert picker.options[ids["ada"]] == labels[ada]
+    # the picker writing the chosen label into its field searches nothing
+    app_user.find(marker="pick-customer").trigger("inputValue", labels[ada])
+    await asyncio.sleep(0.4)
+    assert picker.value == ids["ada"]
