@@ -273,7 +273,8 @@ def open_archive(path: str | os.PathLike[str]) -> zipfile.ZipFile:
         raise
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise RestoreRefused(
-            f"{Path(path).name} is not a readable CRPM backup (a zip file): {exc}"
+            f"{Path(path).name} is not a readable CRPM backup (a zip file: {exc}); nothing "
+            "was restored"
         ) from None
 
 

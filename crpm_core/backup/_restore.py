@@ -32,7 +32,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.types import TypeEngine
 
 from crpm_core.backup._format import (
@@ -46,6 +46,7 @@ from crpm_core.backup._format import (
     row_decoder,
     verify,
 )
+from crpm_core.errors import Conflict
 from crpm_core.persistence import dialects, migrate
 from crpm_core.persistence.database import Database
 from crpm_core.persistence.dialects import MYSQL_NAMES, UTCDateTime
@@ -223,6 +224,16 @@ def _load(
                     "taken_at": [None, manifest.created_at.isoformat()],
                 },
             )
+    except Conflict as exc:
+        _undo(db, target, mysql)
+        cause = exc.__cause__
+        if isinstance(cause, IntegrityError):  # rows that passed their checksums, yet break a rule
+            text = str(cause.orig).strip()
+            why = text.splitlines()[0][:200] if text else type(cause.orig).__name__
+            raise RestoreRefused(
+                f"the archive's rows do not fit the schema ({why}); nothing was restored"
+            ) from exc
+        raise
     except DBAPIError as exc:
         _undo(db, target, mysql)
         raise translate(exc) from exc

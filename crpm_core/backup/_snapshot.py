@@ -4,6 +4,7 @@ into the archive, while the shop keeps selling."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import tempfile
@@ -49,8 +50,7 @@ def write(crm: CRPM, path: str | os.PathLike[str]) -> Manifest:
     no audit row. Returns the archive's manifest."""
     crm.scope.require("backup")
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    handle, temporary = _temporary_beside(target)
     os.close(handle)  # created 0600; zipfile reopens it
     try:
         with zipfile.ZipFile(
@@ -64,6 +64,16 @@ def write(crm: CRPM, path: str | os.PathLike[str]) -> Manifest:
             os.unlink(temporary)
         raise
     return manifest
+
+
+def _temporary_beside(target: Path) -> tuple[int, str]:
+    """A new file (mode 0600) in ``target``'s folder, renamed over it once complete."""
+    folder = target.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such folder", str(folder))
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder", str(target))
+    return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
 
 
 def tables() -> list[Table]:
@@ -199,8 +209,7 @@ def sqlite_copy(crm: CRPM, path: str | os.PathLike[str]) -> None:
     if crm.db.dialect_name != "sqlite":
         raise ValidationError("db", "--sqlite-copy copies a SQLite database; this one is not")
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    handle, temporary = _temporary_beside(target)
     os.close(handle)
     try:
         raw = crm.db.engine.raw_connection()
