@@ -43,7 +43,7 @@ from crpm_core.backup._format import (
     lines,
     open_archive,
     read_manifest,
-    row_decoder,
+    rows_decoder,
     verify,
 )
 from crpm_core.errors import Conflict
@@ -292,29 +292,32 @@ def _load_table(
     conn: Connection, archive: zipfile.ZipFile, entry: TableEntry, target: Table, at_head: bool
 ) -> int:
     """Insert ``entry``'s rows in chunks; the largest id seen (0 for none)."""
-    decode = row_decoder(entry)
-    key = "id" if "id" in entry.column_names and dict(entry.columns)["id"] == "integer" else None
+    decode = rows_decoder(entry)
+    key = "id" if dict(entry.columns).get("id") == "integer" else None
     largest = 0
     bulk: AbstractContextManager[None] = (
         dialects.bulk_load(conn, target, entry.rows) if at_head else nullcontext()
     )
     with bulk:
-        for chunk in _chunks(archive, entry, decode):
+        for first, batch in _batches(archive, entry):
+            chunk = decode(batch, first)
             if key is not None:
                 largest = max(largest, max(int(r[key] or 0) for r in chunk))
             dialects.insert_many(conn, target, chunk)
     return largest
 
 
-def _chunks(archive: zipfile.ZipFile, entry: TableEntry, decode: Any) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
+def _batches(archive: zipfile.ZipFile, entry: TableEntry) -> Iterator[tuple[int, list[bytes]]]:
+    """The file's lines in batches of :data:`CHUNK`, each with the number of its first."""
+    batch: list[bytes] = []
+    first = 1
     for number, line in enumerate(lines(archive, entry), start=1):
-        chunk.append(decode(line, number))
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+        batch.append(line)
+        if len(batch) == CHUNK:
+            yield first, batch
+            batch, first = [], number + 1
+    if batch:
+        yield first, batch
 
 
 def _set_sequence(conn: Connection, entry: TableEntry, largest: int) -> None:

@@ -37,7 +37,6 @@ from crpm_core.persistence.tables import metadata
 
 YIELD_PER = 5_000
 """Rows fetched from the database at a time: memory stays flat however large the shop."""
-LINES_PER_WRITE = 1_000
 COMPRESSLEVEL = 1
 """Deflate's fastest level: a third of the size of the plain files, at a fraction of the
 time of the default level (the archive is written while the shop sells)."""
@@ -139,14 +138,8 @@ def _dump_table(conn: Connection, table: Table, archive: zipfile.ZipFile) -> Tab
     with archive.open(name, "w", force_zip64=True) as member:
         out = HashingWriter(member)
         result = conn.execution_options(yield_per=YIELD_PER).execute(query)
-        buffer: list[bytes] = []
-        for row in result:
-            buffer.append(encode(row))
-            if len(buffer) == LINES_PER_WRITE:
-                out.write(b"".join(buffer), len(buffer))
-                buffer.clear()
-        if buffer:
-            out.write(b"".join(buffer), len(buffer))
+        for rows in result.partitions():
+            out.write(encode(rows), len(rows))
     if key is not None and out.rows:
         largest = int(conn.execute(select(func.max(key))).scalar_one())
     next_id = None
