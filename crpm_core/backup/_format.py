@@ -19,7 +19,7 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -131,61 +131,50 @@ def _kind(typ: TypeEngine[Any]) -> str | None:
 
 
 def _datetime_out(value: datetime) -> str:
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return aware.isoformat(timespec="microseconds")
-
-
-def _bool_out(value: Any) -> bool:
-    return bool(value)
-
-
-def _same(value: Any) -> Any:
-    return value
+    if value.tzinfo is not UTC:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
 
 
 def _text_out(value: Any) -> str:
     return str(value)
 
 
-def _int_out(value: Any) -> int:
-    return int(value)
-
-
-def _float_out(value: Any) -> float:
-    return float(value)
-
-
 def _date_out(value: date) -> str:
     return value.isoformat()
 
 
-_ENCODE: dict[str, Callable[[Any], Any]] = {
-    "integer": _int_out,
-    "text": _text_out,
-    "boolean": _bool_out,
+_ENCODE: dict[str, Callable[[Any], Any] | None] = {
+    # None: the driver's value is already what JSON writes (int, str, bool, float)
+    "integer": None,
+    "text": None,
+    "boolean": None,
+    "float": None,
     "datetime": _datetime_out,
     "decimal": _text_out,
     "date": _date_out,
-    "float": _float_out,
 }
 
 
-def row_encoder(kinds: list[str]) -> Callable[[Any], bytes]:
-    """A function turning one database row into its line (UTF-8, ending in a newline)."""
-    encoders = [_ENCODE[k] for k in kinds]
+def row_encoder(kinds: list[str]) -> Callable[[Sequence[Any]], bytes]:
+    """A function turning a batch of database rows into their lines (UTF-8, each ending in
+    a newline)."""
+    convert = [(i, f) for i, k in enumerate(kinds) if (f := _ENCODE[k]) is not None]
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
-    def encode(row: Any) -> bytes:
-        values = [None if v is None else f(v) for f, v in zip(encoders, row, strict=True)]
-        return (dumps(values) + "\n").encode()
+    def line(row: Any) -> str:
+        if not convert:
+            return dumps(list(row))
+        values = list(row)
+        for i, f in convert:
+            if values[i] is not None:
+                values[i] = f(values[i])
+        return dumps(values)
+
+    def encode(rows: Sequence[Any]) -> bytes:
+        return ("\n".join(map(line, rows)) + "\n").encode()
 
     return encode
-
-
-def _int_in(value: Any) -> int:
-    if type(value) is not int:
-        raise ValueError("not a whole number")
-    return value
 
 
 def _text_in(value: Any) -> str:
@@ -194,17 +183,11 @@ def _text_in(value: Any) -> str:
     return value
 
 
-def _bool_in(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("not true or false")
-    return value
-
-
 def _datetime_in(value: Any) -> datetime:
     moment = datetime.fromisoformat(_text_in(value))
     if moment.tzinfo is None:
         raise ValueError("a time without its zone")
-    return moment.astimezone(UTC)
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
 
 
 def _decimal_in(value: Any) -> Decimal:
@@ -227,10 +210,11 @@ def _float_in(value: Any) -> float:
     return float(value)
 
 
-_DECODE: dict[str, Callable[[Any], Any]] = {
-    "integer": _int_in,
-    "text": _text_in,
-    "boolean": _bool_in,
+_DECODE: dict[str, Callable[[Any], Any] | None] = {
+    # None: JSON's value is the one to insert (the database refuses a wrong type)
+    "integer": None,
+    "text": None,
+    "boolean": None,
     "datetime": _datetime_in,
     "decimal": _decimal_in,
     "date": _date_in,
@@ -238,27 +222,37 @@ _DECODE: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def row_decoder(entry: TableEntry) -> Callable[[bytes, int], dict[str, Any]]:
-    """A function turning line ``n`` of ``entry``'s file into a row for an insert; a line
-    that is not what the manifest says is :class:`RestoreRefused`."""
+def rows_decoder(entry: TableEntry) -> Callable[[list[bytes], int], list[dict[str, Any]]]:
+    """A function turning a batch of lines of ``entry``'s file (the first is line ``n``)
+    into rows for an insert; a line that is not what the manifest says is
+    :class:`RestoreRefused`, with its number."""
     names = entry.column_names
-    decoders = [_DECODE[kind] for _, kind in entry.columns]
+    convert = [(n, f) for n, k in entry.columns if (f := _DECODE[k]) is not None]
     width = len(names)
-    loads = json.loads
 
-    def decode(line: bytes, number: int) -> dict[str, Any]:
+    def row(values: Any) -> dict[str, Any]:
+        if not isinstance(values, list) or len(values) != width:
+            raise ValueError(f"not a list of {width} values")
+        made = dict(zip(names, values, strict=True))
+        for name, f in convert:
+            if made[name] is not None:
+                made[name] = f(made[name])
+        return made
+
+    def decode(batch: list[bytes], first: int) -> list[dict[str, Any]]:
         try:
-            values = loads(line)
-            if not isinstance(values, list) or len(values) != width:
-                raise ValueError(f"not a list of {width} values")
-            return {
-                name: None if value is None else f(value)
-                for name, f, value in zip(names, decoders, values, strict=True)
-            }
-        except (ValueError, TypeError) as exc:
-            raise RestoreRefused(
-                f"the archive is damaged: {entry.file} line {number}: {exc}; nothing was restored"
-            ) from None
+            return [row(values) for values in json.loads(b"[" + b",".join(batch) + b"]")]
+        except (ValueError, TypeError):
+            pass
+        for number, line in enumerate(batch, start=first):  # which line is wrong
+            try:
+                row(json.loads(line))
+            except (ValueError, TypeError) as exc:
+                raise RestoreRefused(
+                    f"the archive is damaged: {entry.file} line {number}: {exc}; nothing was "
+                    "restored"
+                ) from None
+        raise RestoreRefused(f"the archive is damaged: {entry.file}; nothing was restored")
 
     return decode
 
@@ -273,7 +267,8 @@ def open_archive(path: str | os.PathLike[str]) -> zipfile.ZipFile:
         raise
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise RestoreRefused(
-            f"{Path(path).name} is not a readable CRPM backup (a zip file): {exc}"
+            f"{Path(path).name} is not a readable CRPM backup (a zip file: {exc}); nothing "
+            "was restored"
         ) from None
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.types import TypeEngine
 
 from crpm_core.backup._format import (
@@ -43,9 +43,10 @@ from crpm_core.backup._format import (
     lines,
     open_archive,
     read_manifest,
-    row_decoder,
+    rows_decoder,
     verify,
 )
+from crpm_core.errors import Conflict
 from crpm_core.persistence import dialects, migrate
 from crpm_core.persistence.database import Database
 from crpm_core.persistence.dialects import MYSQL_NAMES, UTCDateTime
@@ -223,6 +224,16 @@ def _load(
                     "taken_at": [None, manifest.created_at.isoformat()],
                 },
             )
+    except Conflict as exc:
+        _undo(db, target, mysql)
+        cause = exc.__cause__
+        if isinstance(cause, IntegrityError):  # rows that passed their checksums, yet break a rule
+            text = str(cause.orig).strip()
+            why = text.splitlines()[0][:200] if text else type(cause.orig).__name__
+            raise RestoreRefused(
+                f"the archive's rows do not fit the schema ({why}); nothing was restored"
+            ) from exc
+        raise
     except DBAPIError as exc:
         _undo(db, target, mysql)
         raise translate(exc) from exc
@@ -281,29 +292,32 @@ def _load_table(
     conn: Connection, archive: zipfile.ZipFile, entry: TableEntry, target: Table, at_head: bool
 ) -> int:
     """Insert ``entry``'s rows in chunks; the largest id seen (0 for none)."""
-    decode = row_decoder(entry)
-    key = "id" if "id" in entry.column_names and dict(entry.columns)["id"] == "integer" else None
+    decode = rows_decoder(entry)
+    key = "id" if dict(entry.columns).get("id") == "integer" else None
     largest = 0
     bulk: AbstractContextManager[None] = (
         dialects.bulk_load(conn, target, entry.rows) if at_head else nullcontext()
     )
     with bulk:
-        for chunk in _chunks(archive, entry, decode):
+        for first, batch in _batches(archive, entry):
+            chunk = decode(batch, first)
             if key is not None:
                 largest = max(largest, max(int(r[key] or 0) for r in chunk))
             dialects.insert_many(conn, target, chunk)
     return largest
 
 
-def _chunks(archive: zipfile.ZipFile, entry: TableEntry, decode: Any) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
+def _batches(archive: zipfile.ZipFile, entry: TableEntry) -> Iterator[tuple[int, list[bytes]]]:
+    """The file's lines in batches of :data:`CHUNK`, each with the number of its first."""
+    batch: list[bytes] = []
+    first = 1
     for number, line in enumerate(lines(archive, entry), start=1):
-        chunk.append(decode(line, number))
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+        batch.append(line)
+        if len(batch) == CHUNK:
+            yield first, batch
+            batch, first = [], number + 1
+    if batch:
+        yield first, batch
 
 
 def _set_sequence(conn: Connection, entry: TableEntry, largest: int) -> None:

@@ -4,6 +4,7 @@ into the archive, while the shop keeps selling."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import tempfile
@@ -36,7 +37,6 @@ from crpm_core.persistence.tables import metadata
 
 YIELD_PER = 5_000
 """Rows fetched from the database at a time: memory stays flat however large the shop."""
-LINES_PER_WRITE = 1_000
 COMPRESSLEVEL = 1
 """Deflate's fastest level: a third of the size of the plain files, at a fraction of the
 time of the default level (the archive is written while the shop sells)."""
@@ -49,8 +49,7 @@ def write(crm: CRPM, path: str | os.PathLike[str]) -> Manifest:
     no audit row. Returns the archive's manifest."""
     crm.scope.require("backup")
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    handle, temporary = _temporary_beside(target)
     os.close(handle)  # created 0600; zipfile reopens it
     try:
         with zipfile.ZipFile(
@@ -64,6 +63,16 @@ def write(crm: CRPM, path: str | os.PathLike[str]) -> Manifest:
             os.unlink(temporary)
         raise
     return manifest
+
+
+def _temporary_beside(target: Path) -> tuple[int, str]:
+    """A new file (mode 0600) in ``target``'s folder, renamed over it once complete."""
+    folder = target.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such folder", str(folder))
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder", str(target))
+    return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
 
 
 def tables() -> list[Table]:
@@ -129,14 +138,8 @@ def _dump_table(conn: Connection, table: Table, archive: zipfile.ZipFile) -> Tab
     with archive.open(name, "w", force_zip64=True) as member:
         out = HashingWriter(member)
         result = conn.execution_options(yield_per=YIELD_PER).execute(query)
-        buffer: list[bytes] = []
-        for row in result:
-            buffer.append(encode(row))
-            if len(buffer) == LINES_PER_WRITE:
-                out.write(b"".join(buffer), len(buffer))
-                buffer.clear()
-        if buffer:
-            out.write(b"".join(buffer), len(buffer))
+        for rows in result.partitions():
+            out.write(encode(rows), len(rows))
     if key is not None and out.rows:
         largest = int(conn.execute(select(func.max(key))).scalar_one())
     next_id = None
@@ -199,8 +202,7 @@ def sqlite_copy(crm: CRPM, path: str | os.PathLike[str]) -> None:
     if crm.db.dialect_name != "sqlite":
         raise ValidationError("db", "--sqlite-copy copies a SQLite database; this one is not")
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    handle, temporary = _temporary_beside(target)
     os.close(handle)
     try:
         raw = crm.db.engine.raw_connection()

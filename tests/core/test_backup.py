@@ -5,6 +5,7 @@ upgraded on the way in."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -382,6 +383,36 @@ def test_checking_a_good_archive_reads_it_whole(good_archive: Path) -> None:
     made = backup.check(good_archive)
     assert made.rows == sum(t.rows for t in made.tables) > 50
     assert made.source_backend == "sqlite"
+
+
+def _resealed(good: Path, bad: Path, table: str, keep: Any) -> Path:
+    """A copy whose ``table`` keeps only the lines ``keep(line)`` accepts, with a manifest
+    that matches it again (its rows and checksum): sound as a file, wrong as a shop."""
+    with zipfile.ZipFile(good) as old:
+        rows = [line for line in old.read(f"{table}.jsonl").splitlines(True) if keep(line)]
+    data = b"".join(rows)
+
+    def edit(manifest: dict[str, Any]) -> None:
+        _table(manifest, table).update(rows=len(rows), sha256=hashlib.sha256(data).hexdigest())
+
+    fix = _manifest_edit(edit)
+    return _rezip(good, bad, lambda n, d: data if n == f"{table}.jsonl" else fix(n, d))
+
+
+def test_rows_that_break_the_schema_roll_the_whole_restore_back(
+    good_archive: Path, empty_target: URL, tmp_path: Path
+) -> None:
+    """Lines that pass their checksums but name an order that is not there: the database
+    refuses them, and the tables and rows written before are gone again."""
+    bad = _resealed(
+        good_archive, tmp_path / "orphans.zip", "orders", lambda line: b"WEB-0001" not in line
+    )
+    backup.check(bad)  # sound as a file
+    before = _state(empty_target)
+    with pytest.raises(backup.RestoreRefused, match="do not fit the schema") as refused:
+        backup.restore(bad, url_text(empty_target))
+    assert "\n" not in str(refused.value)
+    assert _state(empty_target) == before
 
 
 @pytest.mark.parametrize("used", ["a customer", "a settings row", "a foreign table"])
