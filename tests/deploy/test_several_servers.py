@@ -181,6 +181,19 @@ def _logged_in(base: str, cookies: dict[str, str]) -> bool:
     return False
 
 
+def _served_by(base: str, cookies: dict[str, str], name: str, timeout: float = 60) -> None:
+    """Wait until HAProxy sends a browser that sticks to ``name`` to ``name`` itself (it
+    re-sets its cookie only when it sent the browser elsewhere), logged in there."""
+    deadline = time.monotonic() + timeout
+    sticky = {**cookies, "CRPM_SERVER": name}
+    while time.monotonic() < deadline:
+        answer = httpx.get(base + "/customers", cookies=sticky, follow_redirects=False)
+        if answer.status_code == 200 and "CRPM_SERVER" not in answer.cookies:
+            return
+        time.sleep(0.5)
+    pytest.fail(f"HAProxy did not send the browser back to {name} within {timeout} s")
+
+
 def _browser(*args: str) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
@@ -257,18 +270,15 @@ def test_a_session_survives_a_restart_of_its_process_behind_haproxy(
         # ... and comes back: the same cookie is still a login on the restarted process.
         servers.start(served_by)
         assert _logged_in(direct[served_by], cookies)
-        state.write_text(
-            json.dumps(
-                {
-                    **json.loads(state.read_text()),
-                    "cookies": [
-                        {**c, "value": served_by} if c["name"] == "CRPM_SERVER" else c
-                        for c in json.loads(state.read_text())["cookies"]
-                    ],
-                }
-            )
-        )
+        # The browser, sticking to the restarted process again, is served there, logged in.
+        _served_by(base, cookies, served_by)
+        browser = json.loads(state.read_text())
+        for cookie in browser["cookies"]:
+            if cookie["name"] == "CRPM_SERVER":
+                cookie["value"] = served_by
+        state.write_text(json.dumps(browser))
         _browser("check", base, str(state), OWNER[0])
+        assert _cookies(state)["CRPM_SERVER"] == served_by  # HAProxy did not move it
 
         # Two tills sell at once on the shared database, while both app processes run.
         tills = [
