@@ -59,7 +59,7 @@ async def test_the_page_shows_details_totals_and_pages_the_history(
 
 async def test_dates_are_in_the_shops_time_zone_and_labelled(app_user: User, shop: CRPM) -> None:
     shop.settings.update(currency="GBP", timezone="Europe/Dublin")
-    zoe, _ = zoe_with_sales(shop, 1)  # 2026-03-01 23:30 UTC is 23:30 GMT in Dublin...
+    zoe_with_sales(shop, 1)  # 2026-03-01 23:30 UTC is 23:30 GMT in Dublin...
     ada = shop.customers.add(name="Ada", email="ada@example.org")
     tea = shop.products.list(search="TEA").items[0]
     shop.purchases.record(  # ...but 2026-07-01 23:30 UTC is 00:30 the next day (IST)
@@ -178,7 +178,12 @@ async def test_a_clerk_sees_the_history_but_not_the_shops_figures(clerk: User, s
 
 
 async def test_an_unknown_customer_says_so(app_user: User, shop: CRPM) -> None:
-    for path in ("/customers/999", "/customers/0", "/customers/abc", "/customers/99999999999999999999"):
+    for path in (
+        "/customers/999",
+        "/customers/0",
+        "/customers/abc",
+        "/customers/99999999999999999999",
+    ):
         await app_user.open(path)
         await app_user.should_see("There is no such customer")
 
