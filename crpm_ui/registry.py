@@ -33,6 +33,7 @@ BUILTIN = {
     "analytics": "crpm_ui.modules.analytics:module",
     "users": "crpm_ui.modules.users:module",
     "audit": "crpm_ui.modules.audit:module",
+    "insights": "crpm_ui.modules.insights:module",
 }
 """The app's own pages (also declared as entry points): always there, even when the
 installed package's metadata is older than its code (an editable install)."""

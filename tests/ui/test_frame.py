@@ -24,6 +24,7 @@ PAGES = {
     "/products": "Products",
     "/purchases": "Purchases",
     "/analytics": "Analytics",
+    "/insights": "Insights",
     "/audit": "Audit",
     "/users": "Users",
 }
@@ -139,6 +140,7 @@ async def test_a_package_outside_crpm_ui_adds_a_page_by_entry_point(
         "Purchases",
         "Suppliers",
         "Analytics",
+        "Insights",
         "Audit",
         "Users",
     ]
