@@ -12,10 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
-from babel.numbers import format_currency
 from nicegui import events, ui
 
 from crpm_core import CRPM, Order, Settings, errors
+from crpm_ui import formatting
 from crpm_ui.widgets import run_dialog
 
 __all__ = [
@@ -52,7 +52,7 @@ def receipt_url(order_id: int, *, inline: bool = False) -> str:
 
 def money_in(amount: Decimal, currency: str) -> str:
     """``amount`` in the shop's ``currency`` as the receipt writes it: €19.50, £3.00, US$5.00."""
-    return str(format_currency(amount, currency, locale="en"))
+    return formatting.money(amount, currency)
 
 
 class Picker(ui.select):

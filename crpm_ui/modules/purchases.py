@@ -520,10 +520,9 @@ class OrdersList:
         self.table.table.add_slot("body-cell-number", ORDER_SLOT)
         self._say_range()
 
-    async def load(self) -> None:
+    async def load_pickers(self) -> None:
         await self.find_customers("")
         await self.find_products("")
-        await self.table.load()
 
     def _fetch(self, q: Query) -> Page[Order]:
         start, end = self.clock.days(self.first, self.last)
@@ -666,9 +665,17 @@ async def build(ctx: PageContext) -> None:
     counter = Counter(ctx.crm, shop.currency, sold) if ctx.may("orders.place") else None
     listing = OrdersList(ctx.crm, shop.currency, clock)
     orders.append(listing)
-    if counter is not None:
-        await counter.load()
-    await listing.load()
+    await listing.table.load()
+
+    # The pickers' first matches come just after the page is shown: listing the first customers
+    # of a shop with 100,000 of them (and counting them) would hold its first paint back.
+    @guarded
+    async def fill_pickers() -> None:
+        if counter is not None:
+            await counter.load()
+        await listing.load_pickers()
+
+    ui.timer(0.01, fill_pickers, once=True)
 
 
 module = Module(title="Purchases", icon="point_of_sale", route="/purchases", build=build, order=30)
