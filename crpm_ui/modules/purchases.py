@@ -22,6 +22,7 @@ from nicegui import events, ui
 
 from crpm_core import CRPM, Customer, Order, Page, Product, errors
 from crpm_ui.context import PageContext
+from crpm_ui.empty import calm_no_data
 from crpm_ui.feedback import db, guarded, report, success
 from crpm_ui.registry import Module
 from crpm_ui.sales import (
@@ -518,6 +519,8 @@ class OrdersList:
             label="Orders",
         )
         self.table.table.add_slot("body-cell-number", ORDER_SLOT)
+        self.table.table.props('no-data-label="No orders for these filters"')
+        calm_no_data(self.table.table)
         self._say_range()
 
     async def load_pickers(self) -> None:

@@ -296,6 +296,9 @@ async def test_orders_range_refuses_a_bad_day(app_user: User, shop: CRPM) -> Non
     app_user.find(marker="orders-to").type("2026-07-01")
     to = element(app_user, "orders-to")
     await until(lambda: to.error == "Must not be before “From”", what=f"{to.error}")
+    orders = table(app_user, "orders-table")
+    assert orders.rows == []
+    assert orders.props["no-data-label"] == "No orders for these filters"
 
 
 async def test_orders_are_paged_on_the_server(app_user: User, shop: CRPM) -> None:
