@@ -80,6 +80,10 @@ class Module:
     nav: bool = True
     """Whether the navigation shows the page (``False``: a record's own page, such as
     ``/orders/{order_id}``, reached from a list)."""
+    section: str | None = None
+    """The route of the list page this one belongs to, whose navigation link is marked
+    current here (``/purchases`` for ``/orders/{order_id}``); ``None``: the route's own
+    prefix (``/customers`` for ``/customers/{customer_id}``)."""
 
     def __attrs_post_init__(self) -> None:
         if not self.route.startswith("/"):

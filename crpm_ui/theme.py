@@ -145,7 +145,9 @@ def frame(ctx: PageContext, modules: Sequence[PageModule]) -> Iterator[None]:
                     ui.label(module.title)
                 if module.route == ctx.module.route:
                     link.props('aria-current="page"')
-                elif ctx.module.route.startswith(module.route + "/{"):  # its record's page
+                elif getattr(ctx.module, "section", None) == module.route or (
+                    ctx.module.route.startswith(module.route + "/{")  # its record's page
+                ):
                     link.props('aria-current="true"')
 
     with ui.header(elevated=True).classes("crpm-header items-center gap-2 px-2 py-1"):
