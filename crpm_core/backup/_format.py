@@ -77,26 +77,33 @@ class Manifest:
         return sum(t.rows for t in self.tables)
 
     def to_json(self) -> str:
-        data = {
+        """The manifest as stored: JSON, one table to a line."""
+        head = {
             "format": FORMAT,
             "format_version": self.format_version,
             "schema_revision": self.schema_revision,
             "created_at": self.created_at.isoformat(),
             "source_backend": self.source_backend,
             "crpm_version": self.crpm_version,
-            "tables": [
+        }
+        tables = [
+            json.dumps(
                 {
                     "name": t.name,
                     "file": t.file,
-                    "columns": [list(c) for c in t.columns],
                     "rows": t.rows,
                     "sha256": t.sha256,
                     "next_id": t.next_id,
-                }
-                for t in self.tables
-            ],
-        }
-        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+                    "columns": [list(c) for c in t.columns],
+                },
+                ensure_ascii=False,
+            )
+            for t in self.tables
+        ]
+        fields = [
+            f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}," for k, v in head.items()
+        ]
+        return "\n".join(["{", *fields, ' "tables": [', "  " + ",\n  ".join(tables), " ]", "}", ""])
 
 
 def kind_of(column: Column[Any]) -> str:
