@@ -388,9 +388,7 @@ async def edit_reorder_point(crm: CRPM, product: Product, default: int) -> Produ
             ui.number(
                 "Reorder point",
                 value=product.reorder_point,
-                min=0,
-                step=1,
-                precision=0,
+                step=1,  # no min or precision: -3 or 1.5 is refused, never quietly changed
                 placeholder=f"Shop default: {default:,}",
             )
             .classes("w-full")
