@@ -76,7 +76,7 @@ def test_segments_with_the_mouse(desktop: BrowserContext, demo_app: tuple[str, C
     page.screenshot(path=str(SCREENSHOTS / "desktop-insights.png"), full_page=True)
 
     busiest = max(summary, key=lambda s: summary[s])
-    page.get_by_label("Segment").click()
+    page.get_by_role("combobox", name="Segment").click()
     page.get_by_role("option", name=f"{busiest} ({summary[busiest]:,})").click()
     members = page.locator('[aria-label="Customers of the segment"]')
     expect(page.get_by_text(f"of {summary[busiest]:,}")).to_be_visible()  # Quasar's pager
