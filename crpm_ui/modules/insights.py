@@ -406,7 +406,7 @@ async def edit_reorder_point(crm: CRPM, product: Product, default: int) -> Produ
                 placeholder=f"Shop default: {default:,}",
             )
             .classes("w-full")
-            .props("outlined clearable")
+            .props("outlined")
             .mark("reorder-point")
         )
         field.on_value_change(lambda: setattr(field, "error", None))
