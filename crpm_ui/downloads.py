@@ -4,7 +4,10 @@ stock updates of a date range as CSV, written by crpm_core's export as the logge
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import tempfile
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -12,8 +15,9 @@ from urllib.parse import urlencode
 
 import attrs
 from nicegui import app, run
+from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, Response
 
 from crpm_core import CRPM, CustomerSegment, ReorderSuggestion, errors, transfer
 from crpm_core.domain import intelligence
@@ -21,7 +25,15 @@ from crpm_core.tabular import csv_bytes
 from crpm_ui import auth
 from crpm_ui.feedback import DATABASE_DOWN, denied
 
-__all__ = ["MAX_EXPORT_ROWS", "MAX_RANGE_DAYS", "STOCK_UPDATES", "register", "stock_updates_url"]
+__all__ = [
+    "EXPORTS",
+    "MAX_EXPORT_ROWS",
+    "MAX_RANGE_DAYS",
+    "STOCK_UPDATES",
+    "export_url",
+    "register",
+    "stock_updates_url",
+]
 
 STOCK_UPDATES = "/downloads/stock-updates.csv"
 MAX_EXPORT_ROWS = 200_000
@@ -32,6 +44,15 @@ MAX_RANGE_DAYS = 3_660
 
 def stock_updates_url(first: date, last: date) -> str:
     return f"{STOCK_UPDATES}?{urlencode({'from': first.isoformat(), 'to': last.isoformat()})}"
+
+
+EXPORTS = "/downloads/export/{kind}.csv"
+"""The CSV export of a table (customers, products, purchases): the format ``crpm export``
+writes and ``crpm import`` (and the app's import) reads."""
+
+
+def export_url(kind: str) -> str:
+    return EXPORTS.format(kind=kind)
 
 
 def _day(value: str | None) -> date:
@@ -92,7 +113,48 @@ def register(crm: CRPM) -> None:
             },
         )
 
+    @app.get(EXPORTS, include_in_schema=False)
+    async def export(kind: str) -> Response:
+        username = auth.current_user()
+        if username is None:
+            return _problem(401, "Log in first.")
+        if kind not in transfer.KINDS:
+            return _problem(404, "Exports are of customers, products or purchases.")
+
+        def write() -> str:
+            handle, name = tempfile.mkstemp(prefix="crpm-export-", suffix=".csv")
+            try:
+                # The mark tells spreadsheets: UTF-8 (the importer accepts it).
+                with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as out:
+                    transfer.export_csv(crm.as_user(username), kind, out)
+            except BaseException:
+                _remove(name)
+                raise
+            return name
+
+        try:
+            path = await run.io_bound(write)
+        except errors.PermissionDenied as exc:
+            return _problem(403, denied(exc.action) + ".")
+        except errors.StorageError:
+            return _problem(503, DATABASE_DOWN)
+        if path is None:  # the app is shutting down
+            return _problem(503, DATABASE_DOWN)
+        day = datetime.now(UTC).date().isoformat()
+        return FileResponse(
+            path,
+            media_type="text/csv; charset=utf-8",
+            filename=f"crpm-{kind}-{day}.csv",
+            headers={"Cache-Control": "no-store"},
+            background=BackgroundTask(_remove, path),
+        )
+
     register_insights(crm)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 # Insights: the customers of a segment and the reorder list, computed afresh for the user ----
