@@ -188,3 +188,31 @@ def test_the_login_page_meets_wcag_aa(
     problems += [f"(wrong login) {p}" for p in audit(screen, texts=2, fields=2)]
     assert not problems, report(problems)
     log_in(screen, base_url)
+
+
+def test_the_insights_page_meets_wcag_aa(
+    screen: Page, base_url: str, request: pytest.FixtureRequest
+) -> None:
+    """Insights: both tabs (the segments chart has its table beside it) and the reorder
+    point dialog, empty and with an error."""
+    open_page(screen, base_url, "/insights")
+    check_mode(screen, request)
+    problems = page_problems(screen) + audit(screen)
+    screen.get_by_role("tab", name="Reorder").click()
+    expect(screen.locator('[aria-label="What to reorder"]')).to_be_visible()
+    settle(screen)
+    problems += [f"(reorder) {p}" for p in page_problems(screen) + audit(screen)]
+    screen.get_by_role("button", name="Change the reorder point of Scale").click()
+    name = "Reorder point of Scale"
+    dialog = screen.get_by_role("dialog", name=name)
+    expect(dialog).to_be_visible()
+    settle(screen)
+    problems += [f"(dialog) {p}" for p in audit(screen, dialog_named(name), texts=2)]
+    dialog.get_by_label("Reorder point").fill("-1")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.locator(".q-field--error").first).to_be_visible()
+    settle(screen)
+    problems += [f"(dialog error) {p}" for p in audit(screen, dialog_named(name), texts=2)]
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    assert not problems, report(problems)
