@@ -33,6 +33,10 @@ BUILTIN = {
     "analytics": "crpm_ui.modules.analytics:module",
     "users": "crpm_ui.modules.users:module",
     "audit": "crpm_ui.modules.audit:module",
+    "customer_page": "crpm_ui.modules.customer_page:module",
+    "product_page": "crpm_ui.modules.product_page:module",
+    "settings": "crpm_ui.modules.settings:module",
+    "insights": "crpm_ui.modules.insights:module",
 }
 """The app's own pages (also declared as entry points): always there, even when the
 installed package's metadata is older than its code (an editable install)."""
