@@ -104,9 +104,9 @@ async def test_when_redis_stops_a_logged_in_browser_gets_a_plain_503(
     from tests.ui.helpers import log_in
 
     shop = crpm_core.connect(f"sqlite:///{tmp_path / 'shop.db'}")
+    ui_auth = importlib.import_module("crpm_ui.auth")  # NiceGUI's fixture imports afresh
     try:
         shop.users.add(username="olivia", password="owner-password-1", role="owner")
-        ui_auth = importlib.import_module("crpm_ui.auth")  # NiceGUI's fixture imports afresh
         store = ui_auth.RedisSessions(REDIS_URL, redis_prefix)
         importlib.import_module("crpm_ui.app").setup(shop, sessions=store)
         await log_in(user, "olivia", "owner-password-1")
@@ -118,4 +118,7 @@ async def test_when_redis_stops_a_logged_in_browser_gets_a_plain_503(
         assert answer.text == ui_auth.SESSIONS_DOWN
         assert answer.headers["retry-after"] == "10"
     finally:
+        # Modules NiceGUI's fixture does not re-import (the theme's Log out) keep this
+        # auth module: leave it with the store every other test expects.
+        ui_auth.use_sessions(ui_auth.LocalSessions())
         shop.close()
