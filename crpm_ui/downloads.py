@@ -273,3 +273,46 @@ def register_insights(crm: CRPM) -> None:
         if data is None:
             return _problem(503, DATABASE_DOWN)
         return _csv_response(data, reorder_name(days))
+
+
+RECEIPT = "/downloads/receipts/{order_id}.pdf"
+"""An order's receipt (``crm.orders.receipt_pdf``); ``?inline=1`` shows it in the browser,
+to print it."""
+
+
+def register_receipts(crm: CRPM) -> None:
+    """Add the receipts' route for ``crm`` (see :data:`RECEIPT`)."""
+
+    @app.get(RECEIPT, include_in_schema=False)
+    async def receipt(request: Request) -> Response:
+        username = auth.current_user()
+        if username is None:  # the gate answers first; this is the second lock
+            return _problem(401, "Log in first.")
+        text = str(request.path_params.get("order_id", ""))
+        if not text.isascii() or not text.isdigit() or len(text) > 19:
+            return _problem(404, "There is no such order.")
+        order_id = int(text)
+
+        def render() -> bytes:
+            return crm.as_user(username).orders.receipt_pdf(order_id)
+
+        try:
+            data = await run.io_bound(render)
+        except errors.PermissionDenied as exc:
+            return _problem(403, denied(exc.action) + ".")
+        except errors.NotFound:
+            return _problem(404, "There is no such order.")
+        except errors.StorageError:
+            return _problem(503, DATABASE_DOWN)
+        if data is None:  # the app is shutting down
+            return _problem(503, DATABASE_DOWN)
+        inline = request.query_params.get("inline") == "1"
+        disposition = "inline" if inline else "attachment"
+        return Response(
+            data,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'{disposition}; filename="receipt-{order_id}.pdf"',
+                "Cache-Control": "no-store",
+            },
+        )
