@@ -14,6 +14,7 @@ from crpm_core import Page, errors
 from crpm_ui.feedback import db, field_error, report
 
 __all__ = [
+    "PHONE_CARDS",
     "Query",
     "ServerTable",
     "confirm",
@@ -30,6 +31,10 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+PHONE_CARDS = ":grid=\"window.matchMedia('(max-width: 599.98px)').matches\""
+"""Props of a table that, opened on a phone, shows each row as a card with every column
+(a history's Total too) instead of a table wider than the screen."""
 
 
 def tile(label: str, value: str, icon: str, *, marker: str) -> ui.label:
