@@ -125,17 +125,15 @@ def test_the_first_click_on_save_adds_the_product(
     assert [p.stock for p in shop.products.list(search="First-click")] == [12]
 
 
-def test_record_and_settings_screenshots(
-    desktop: BrowserContext, base_url: str, seeded: CRPM
-) -> None:
-    """The app guide's pictures of a customer's and a product's page and the settings."""
+def test_record_page_screenshots(desktop: BrowserContext, base_url: str, seeded: CRPM) -> None:
+    """The app guide's pictures of a customer's and a product's page (Settings is among the
+    pages test_app.py photographs)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     kettle = seeded.products.list(search="Kettle").items[0]
     page: Page = desktop.new_page()
     shots = {
-        "desktop-customer-page": f"/customers/{customer_id(seeded, 'Maeve')}",
-        "desktop-product-page": f"/products/{kettle.id}",
-        "desktop-settings": "/settings",
+        "customer-page": f"/customers/{customer_id(seeded, 'Maeve')}",
+        "product-page": f"/products/{kettle.id}",
     }
     for name, route in shots.items():
         open_page(page, base_url, route)
