@@ -262,11 +262,13 @@ def name_button_slot(column: str, event: str, *, label_field: str, prefix: str) 
     )
 
 
-def link_cell_slot(column: str, *, href: str, label_field: str = "name") -> str:
+def link_cell_slot(
+    column: str, *, href: str, label_field: str = "name", id_field: str = "id"
+) -> str:
     """A cell that shows ``label_field`` as a link to the row's own page: ``href`` is a route
-    with ``{id}`` (``/customers/{id}``). A real link: Tab reaches it, Enter follows it, and
-    the browser can open it in a new tab."""
-    target = "'" + href.replace("{id}", "' + props.row.id + '") + "'"
+    with ``{id}`` (``/customers/{id}``), filled from the row's ``id_field``. A real link: Tab
+    reaches it, Enter follows it, and the browser can open it in a new tab."""
+    target = "'" + href.replace("{id}", f"' + props.row.{id_field} + '") + "'"
     return (
         f'<q-td key="{column}" :props="props">'
         f'<a class="nicegui-link crpm-row-link" :href="{target}">'

@@ -177,6 +177,12 @@ class CustomerPage:
             label=f"Purchase history of {self.customer.name}",
         )
         self.history.table.props(f'dense {PHONE_CARDS} no-data-label="No purchases yet"')
+        self.history.table.add_slot(
+            "body-cell-product",
+            link_cell_slot(
+                "product", href="/products/{id}", label_field="product", id_field="product_id"
+            ),
+        )
 
     async def load(self) -> None:
         await self.show_totals()
