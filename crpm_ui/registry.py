@@ -36,6 +36,8 @@ BUILTIN = {
     "customer_page": "crpm_ui.modules.customer_page:module",
     "product_page": "crpm_ui.modules.product_page:module",
     "settings": "crpm_ui.modules.settings:module",
+    "insights": "crpm_ui.modules.insights:module",
+    "orders": "crpm_ui.modules.orders:module",
 }
 """The app's own pages (also declared as entry points): always there, even when the
 installed package's metadata is older than its code (an editable install)."""
@@ -75,6 +77,9 @@ class Module:
     permission: str | None = None
     """What the user's role must be allowed (``crpm_core.domain.staff.PERMISSIONS``) to see
     the page; ``None``: every logged-in user."""
+    nav: bool = True
+    """Whether the navigation shows the page (``False``: a record's own page, such as
+    ``/orders/{order_id}``, reached from a list)."""
 
     def __attrs_post_init__(self) -> None:
         if not self.route.startswith("/"):

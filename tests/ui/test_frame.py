@@ -24,11 +24,16 @@ PAGES = {
     "/products": "Products",
     "/purchases": "Purchases",
     "/analytics": "Analytics",
+    "/insights": "Insights",
     "/audit": "Audit",
     "/users": "Users",
     "/settings": "Settings",
 }
-RECORD_PAGES = {"/customers/{customer_id}": "Customer", "/products/{product_id}": "Product"}
+RECORD_PAGES = {
+    "/customers/{customer_id}": "Customer",
+    "/products/{product_id}": "Product",
+    "/orders/{order_id}": "Order",
+}
 """A record's own page: no link of its own in the navigation (its list's link is current)."""
 
 
@@ -41,6 +46,11 @@ def test_the_registry_finds_the_modules_in_order() -> None:
     assert [(m.route, m.title) for m in found] == order
     assert [m.route for m in found if m.route in PAGES] == list(PAGES)
     assert all(m.icon for m in found)
+
+
+def test_a_record_page_is_registered_but_not_in_the_navigation() -> None:
+    hidden = [m.route for m in load_modules() if not getattr(m, "nav", True)]
+    assert "/orders/{order_id}" in hidden
 
 
 def test_a_broken_plugin_is_left_out_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
@@ -154,7 +164,7 @@ async def test_a_package_outside_crpm_ui_adds_a_page_by_entry_point(
 
     modules = importlib.import_module("crpm_ui.app").setup(shop)
 
-    assert [m.title for m in modules] == [
+    assert [m.title for m in modules if getattr(m, "nav", True)] == [
         "Dashboard",
         "Customers",
         "Customer",
@@ -163,6 +173,7 @@ async def test_a_package_outside_crpm_ui_adds_a_page_by_entry_point(
         "Purchases",
         "Suppliers",
         "Analytics",
+        "Insights",
         "Audit",
         "Users",
         "Settings",
