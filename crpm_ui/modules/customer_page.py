@@ -242,5 +242,10 @@ async def build(ctx: PageContext) -> None:
 
 
 module = Module(
-    title="Customer", icon="person", route="/customers/{customer_id}", build=build, order=11
+    title="Customer",
+    icon="person",
+    route="/customers/{customer_id}",
+    build=build,
+    order=11,
+    nav=False,
 )

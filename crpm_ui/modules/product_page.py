@@ -285,5 +285,10 @@ async def build(ctx: PageContext) -> None:
 
 
 module = Module(
-    title="Product", icon="inventory", route="/products/{product_id}", build=build, order=21
+    title="Product",
+    icon="inventory",
+    route="/products/{product_id}",
+    build=build,
+    order=21,
+    nav=False,
 )
