@@ -51,8 +51,8 @@ def setup(
     auth.use_sessions(sessions if sessions is not None else auth.LocalSessions())
     auth.login_page(crm, title=theme.APP_NAME, language=LANGUAGE)
     downloads.register(crm)
-    downloads.register_receipts(crm)
     alerts.start(crm)
+    downloads.register_receipts(crm)
     for module in found:
         _register(crm, module, found)
     # Innermost, so that NiceGUI's session and request tracking (added by ui.run, before or
@@ -92,7 +92,7 @@ def _register(crm: CRPM, module: PageModule, modules: Sequence[PageModule]) -> N
             ui.navigate.to(auth.LOGIN_ROUTE)
             return
         ctx = PageContext(crm=acting, module=module, username=username)
-        visible = [m for m in modules if ctx.may_see(m)]
+        visible = [m for m in modules if ctx.may_see(m) and getattr(m, "nav", True)]
         with theme.frame(ctx, visible):
             if not ctx.may_see(module):
                 needed = str(getattr(module, "permission", ""))

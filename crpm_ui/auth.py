@@ -16,9 +16,12 @@ everywhere at once; NiceGUI's own storage is then in Redis too (``NICEGUI_REDIS_
 from __future__ import annotations
 
 import json
+import logging
 import math
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol, cast
 from urllib.parse import quote, urlsplit
 
@@ -26,7 +29,7 @@ import attrs
 from nicegui import Client, app, ui
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from crpm_core import CRPM, errors
 from crpm_ui.feedback import DATABASE_DOWN, db
@@ -38,6 +41,7 @@ __all__ = [
     "RedisSessions",
     "SessionPolicy",
     "SessionStore",
+    "SessionsUnavailable",
     "current_user",
     "log_in",
     "log_out",
@@ -45,6 +49,8 @@ __all__ = [
     "safe_target",
     "use_sessions",
 ]
+
+log = logging.getLogger("crpm_ui.auth")
 
 LOGIN_ROUTE = "/login"
 USER_KEY = "crpm_login"
@@ -66,6 +72,15 @@ class SessionPolicy:
 
 
 POLICY = SessionPolicy()
+
+
+SESSIONS_DOWN = (
+    "Logins cannot be checked right now (the session store does not answer). Try again in a moment."
+)
+
+
+class SessionsUnavailable(Exception):
+    """The shared table of sessions cannot be reached (Redis does not answer)."""
 
 
 class SessionStore(Protocol):
@@ -138,6 +153,16 @@ class RedisSessions:
     def _user_key(self, username: str) -> str:
         return f"{self._prefix}user-sessions:{username}"
 
+    @contextmanager
+    def _reached(self) -> Iterator[None]:
+        """Turn Redis' own errors into :class:`SessionsUnavailable`."""
+        import redis
+
+        try:
+            yield
+        except redis.RedisError as exc:
+            raise SessionsUnavailable(str(exc)) from exc
+
     @staticmethod
     def _ttl() -> int:
         """Seconds a session key outlives its last use: the idle time, and a little more
@@ -145,7 +170,8 @@ class RedisSessions:
         return math.ceil(POLICY.idle_seconds + 2 * SEEN_EVERY)
 
     def get(self, sid: str) -> dict[str, Any] | None:
-        raw = cast("str | None", self._client.get(self._key(sid)))
+        with self._reached():
+            raw = cast("str | None", self._client.get(self._key(sid)))
         if raw is None:
             return None
         try:
@@ -157,7 +183,7 @@ class RedisSessions:
     def put(self, sid: str, record: dict[str, Any]) -> None:
         ttl = self._ttl()
         user_key = self._user_key(str(record.get("user")))
-        with self._client.pipeline() as pipe:
+        with self._reached(), self._client.pipeline() as pipe:
             pipe.set(self._key(sid), json.dumps(record), ex=ttl)
             pipe.sadd(user_key, sid)
             pipe.expire(user_key, ttl)
@@ -165,7 +191,7 @@ class RedisSessions:
 
     def drop(self, sid: str) -> None:
         record = self.get(sid)
-        with self._client.pipeline() as pipe:
+        with self._reached(), self._client.pipeline() as pipe:
             pipe.delete(self._key(sid))
             if record is not None:
                 pipe.srem(self._user_key(str(record.get("user"))), sid)
@@ -173,8 +199,9 @@ class RedisSessions:
 
     def drop_user(self, username: str) -> None:
         user_key = self._user_key(username)
-        sids = cast("set[str]", self._client.smembers(user_key))
-        self._client.delete(user_key, *(self._key(sid) for sid in sids))
+        with self._reached():
+            sids = cast("set[str]", self._client.smembers(user_key))
+            self._client.delete(user_key, *(self._key(sid) for sid in sids))
 
     def prune(self, now: float) -> None:
         """Nothing to do: each session's key expires by itself."""
@@ -279,7 +306,12 @@ class AuthGate(BaseHTTPMiddleware):
         path = request.url.path
         if path == LOGIN_ROUTE or path.startswith(open_paths()):
             return await call_next(request)
-        if current_user() is None:
+        try:
+            who = current_user()
+        except SessionsUnavailable as exc:
+            log.warning("the session store does not answer: %s", exc)
+            return PlainTextResponse(SESSIONS_DOWN, status_code=503, headers={"Retry-After": "10"})
+        if who is None:
             target = path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(login_url(target), status_code=303)
         return await call_next(request)
@@ -351,7 +383,11 @@ def login_page(crm: CRPM, *, title: str, language: Any) -> None:
                 except errors.StorageError:
                     problem.text = DATABASE_DOWN
                     return
-                log_in(user.username)
+                try:
+                    log_in(user.username)
+                except SessionsUnavailable:
+                    problem.text = SESSIONS_DOWN
+                    return
                 ui.navigate.to(target)
 
             for field in (username, password):

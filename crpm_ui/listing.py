@@ -9,7 +9,6 @@ own: the columns and rows and the add form.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from nicegui import ui
@@ -18,9 +17,9 @@ from crpm_core import CRPM, Page, transfer
 from crpm_ui.context import PageContext
 from crpm_ui.feedback import guarded, success
 from crpm_ui.transfer_ui import transfer_buttons
-from crpm_ui.widgets import Query, ServerTable, link_cell_slot, save_or_mark
+from crpm_ui.widgets import Query, ServerTable, link_cell_slot
 
-__all__ = ["ACTIVE", "EditableService", "Record", "RecordListPage", "RecordService", "save_record"]
+__all__ = ["ACTIVE", "Record", "RecordListPage", "RecordService"]
 
 
 class Record(Protocol):
@@ -35,7 +34,6 @@ class Record(Protocol):
 
 
 R = TypeVar("R", bound=Record)
-R_co = TypeVar("R_co", bound=Record, covariant=True)
 
 
 class RecordService(Protocol[R]):
@@ -59,28 +57,6 @@ class RecordService(Protocol[R]):
 
 ACTIVE: dict[str, bool | None] = {"all": None, "active": True, "inactive": False}
 """The ``active`` filter of the common statuses of the "Show" select."""
-
-
-class EditableService(Protocol[R_co]):
-    """A crpm_core service that adds and updates records (its keywords are the form's)."""
-
-    def add(self, *args: Any, **kwargs: Any) -> R_co: ...
-    def update(self, *args: Any, **kwargs: Any) -> R_co: ...
-
-
-async def save_record(
-    dialog: ui.dialog,
-    fields: Mapping[str, Any],
-    service: EditableService[Record],
-    existing: Record | None,
-    values: Mapping[str, Any],
-) -> None:
-    """The save of an add/edit form: ``service.add(**values)``, or when editing
-    ``service.update(existing.id, **values)``; see :func:`~crpm_ui.widgets.save_or_mark`."""
-    if existing is None:
-        await save_or_mark(dialog, fields, lambda: service.add(**values))
-    else:
-        await save_or_mark(dialog, fields, lambda: service.update(existing.id, **values))
 
 
 ACTION_PERMISSIONS = {"edit": "update", "correct": "set_stock"}

@@ -28,6 +28,7 @@ from crpm_ui import security
 __all__ = [
     "free_port",
     "main",
+    "native_environment",
     "native_problem",
     "parse_args",
     "port_problem",

@@ -75,6 +75,16 @@ TABLE_PICKER_NAMES = """
       const words = control?.querySelector("span.q-table__bottom-item")?.textContent;
       input.setAttribute("aria-label", (words || "Rows per page").replace(/:\\s*$/, ""));
     }
+    // Quasar's uploader draws its "add files" button (and the file input in it) with an
+    // icon alone: both are named after the uploader's label.
+    for (const uploader of document.querySelectorAll(".q-uploader")) {
+      const label = uploader.querySelector(".q-uploader__title")?.textContent || "Choose a file";
+      for (const part of uploader.querySelectorAll(
+        ".q-uploader__header a.q-btn:not([aria-label]), input.q-uploader__input:not([aria-label])"
+      )) {
+        part.setAttribute("aria-label", label);
+      }
+    }
   };
   const everything = { childList: true, subtree: true };
   new MutationObserver(name).observe(document.documentElement, everything);
@@ -134,8 +144,6 @@ def frame(ctx: PageContext, modules: Sequence[PageModule]) -> Iterator[None]:
         drawer.props('aria-label="Main navigation"')
         with ui.element("nav").props('aria-label="Pages"').classes("w-full"):
             for module in modules:
-                if "{" in module.route:  # a record's own page (/customers/{id}): no nav link
-                    continue
                 with (
                     ui.link(target=module.route)
                     .classes("flex items-center gap-3 px-4 py-3 rounded w-full")
@@ -145,7 +153,9 @@ def frame(ctx: PageContext, modules: Sequence[PageModule]) -> Iterator[None]:
                     ui.label(module.title)
                 if module.route == ctx.module.route:
                     link.props('aria-current="page"')
-                elif ctx.module.route.startswith(module.route + "/{"):  # its record's page
+                elif getattr(ctx.module, "section", None) == module.route or (
+                    ctx.module.route.startswith(module.route + "/{")  # its record's page
+                ):
                     link.props('aria-current="true"')
 
     with ui.header(elevated=True).classes("crpm-header items-center gap-2 px-2 py-1"):

@@ -113,7 +113,7 @@ async def import_dialog(ctx: PageContext, kind: transfer.Kind) -> transfer.Impor
                 max_file_size=MAX_UPLOAD_BYTES,
                 max_files=1,
             )
-            .props('accept=".csv,text/csv"')
+            .props('accept=".csv,text/csv" flat bordered color=grey-3 text-color=black')
             .classes("w-full")
             .mark("import-upload")
         )

@@ -14,6 +14,7 @@ from crpm_core import Page, errors
 from crpm_ui.feedback import db, field_error, report
 
 __all__ = [
+    "PHONE_CARDS",
     "Query",
     "ServerTable",
     "confirm",
@@ -30,6 +31,10 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+PHONE_CARDS = ":grid=\"window.matchMedia('(max-width: 599.98px)').matches\""
+"""Props of a table that, opened on a phone, shows each row as a card with every column
+(a history's Total too) instead of a table wider than the screen."""
 
 
 def tile(label: str, value: str, icon: str, *, marker: str) -> ui.label:
@@ -257,11 +262,13 @@ def name_button_slot(column: str, event: str, *, label_field: str, prefix: str) 
     )
 
 
-def link_cell_slot(column: str, *, href: str, label_field: str = "name") -> str:
+def link_cell_slot(
+    column: str, *, href: str, label_field: str = "name", id_field: str = "id"
+) -> str:
     """A cell that shows ``label_field`` as a link to the row's own page: ``href`` is a route
-    with ``{id}`` (``/customers/{id}``). A real link: Tab reaches it, Enter follows it, and
-    the browser can open it in a new tab."""
-    target = "'" + href.replace("{id}", "' + props.row.id + '") + "'"
+    with ``{id}`` (``/customers/{id}``), filled from the row's ``id_field``. A real link: Tab
+    reaches it, Enter follows it, and the browser can open it in a new tab."""
+    target = "'" + href.replace("{id}", f"' + props.row.{id_field} + '") + "'"
     return (
         f'<q-td key="{column}" :props="props">'
         f'<a class="nicegui-link crpm-row-link" :href="{target}">'

@@ -9,11 +9,14 @@ Each line of a table's file is a JSON array of one row's values in the manifest'
 order. The kinds say how a value is written, so every backend reads back exactly what was
 stored: ``integer`` (a JSON number of any size), ``text`` (a JSON string, any Unicode),
 ``boolean`` (``true``/``false``), ``datetime`` (ISO 8601 in UTC with microseconds and
-``+00:00``), ``decimal`` (exact text, never a float), ``date``, ``float``; ``null`` is NULL.
+``+00:00``), ``decimal`` (exact text, never a float), ``date``, ``float``, ``bytes``
+(base64); ``null`` is NULL.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import os
@@ -26,7 +29,17 @@ from pathlib import Path
 from typing import IO, Any
 
 import attrs
-from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, Numeric, String
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+)
 from sqlalchemy.types import TypeEngine
 
 from crpm_core.errors import CRPMError
@@ -34,7 +47,7 @@ from crpm_core.errors import CRPMError
 FORMAT = "crpm-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-KINDS = ("integer", "text", "boolean", "datetime", "decimal", "date", "float")
+KINDS = ("integer", "text", "boolean", "datetime", "decimal", "date", "float", "bytes")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _CHUNK = 1 << 20
 
@@ -77,26 +90,33 @@ class Manifest:
         return sum(t.rows for t in self.tables)
 
     def to_json(self) -> str:
-        data = {
+        """The manifest as stored: JSON, one table to a line."""
+        head = {
             "format": FORMAT,
             "format_version": self.format_version,
             "schema_revision": self.schema_revision,
             "created_at": self.created_at.isoformat(),
             "source_backend": self.source_backend,
             "crpm_version": self.crpm_version,
-            "tables": [
+        }
+        tables = [
+            json.dumps(
                 {
                     "name": t.name,
                     "file": t.file,
-                    "columns": [list(c) for c in t.columns],
                     "rows": t.rows,
                     "sha256": t.sha256,
                     "next_id": t.next_id,
-                }
-                for t in self.tables
-            ],
-        }
-        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+                    "columns": [list(c) for c in t.columns],
+                },
+                ensure_ascii=False,
+            )
+            for t in self.tables
+        ]
+        fields = [
+            f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}," for k, v in head.items()
+        ]
+        return "\n".join(["{", *fields, ' "tables": [', "  " + ",\n  ".join(tables), " ]", "}", ""])
 
 
 def kind_of(column: Column[Any]) -> str:
@@ -124,6 +144,8 @@ def _kind(typ: TypeEngine[Any]) -> str | None:
         return "decimal"
     if isinstance(typ, String):
         return "text"
+    if isinstance(typ, LargeBinary):
+        return "bytes"
     return None
 
 
@@ -144,6 +166,10 @@ def _date_out(value: date) -> str:
     return value.isoformat()
 
 
+def _bytes_out(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
 _ENCODE: dict[str, Callable[[Any], Any] | None] = {
     # None: the driver's value is already what JSON writes (int, str, bool, float)
     "integer": None,
@@ -153,6 +179,7 @@ _ENCODE: dict[str, Callable[[Any], Any] | None] = {
     "datetime": _datetime_out,
     "decimal": _text_out,
     "date": _date_out,
+    "bytes": _bytes_out,
 }
 
 
@@ -204,6 +231,13 @@ def _date_in(value: Any) -> date:
     return date.fromisoformat(_text_in(value))
 
 
+def _bytes_in(value: Any) -> bytes:
+    try:
+        return base64.b64decode(_text_in(value), validate=True)
+    except binascii.Error:
+        raise ValueError("not base64") from None
+
+
 def _float_in(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("not a number")
@@ -219,6 +253,7 @@ _DECODE: dict[str, Callable[[Any], Any] | None] = {
     "decimal": _decimal_in,
     "date": _date_in,
     "float": _float_in,
+    "bytes": _bytes_in,
 }
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Connection,
     Date,
     Float,
+    LargeBinary,
     MetaData,
     Numeric,
     Table,
@@ -259,6 +260,7 @@ _TYPES: dict[str, Any] = {
     "decimal": Numeric,
     "date": Date,
     "float": Float,
+    "bytes": LargeBinary,
 }
 
 

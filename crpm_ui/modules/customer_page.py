@@ -21,7 +21,7 @@ from crpm_ui.records import (
     record_missing,
 )
 from crpm_ui.registry import Module
-from crpm_ui.widgets import ServerTable, link_cell_slot, tile
+from crpm_ui.widgets import PHONE_CARDS, ServerTable, link_cell_slot, tile
 
 __all__ = ["COUNTER_CUSTOMER_PARAM", "module", "new_sale_url"]
 
@@ -31,11 +31,6 @@ COUNTER_CUSTOMER_PARAM = "customer"
 
 def new_sale_url(customer_id: int) -> str:
     return f"/purchases?{COUNTER_CUSTOMER_PARAM}={customer_id}"
-
-
-PHONE_GRID = ':grid="$q.screen.lt.sm"'
-"""On a phone a history table shows each row as a card with every column (its Total too)
-instead of a table wider than the screen."""
 
 
 def order_columns(fmt: ShopFormat) -> list[dict[str, Any]]:
@@ -165,7 +160,7 @@ class CustomerPage:
             label=f"Orders of {self.customer.name}",
             rows_per_page=5,
         )
-        self.orders.table.props(f'dense {PHONE_GRID} no-data-label="No orders yet"')
+        self.orders.table.props(f'dense {PHONE_CARDS} no-data-label="No orders yet"')
         self.orders.table.add_slot(
             "body-cell-number", link_cell_slot("number", href="/orders/{id}", label_field="number")
         )
@@ -181,7 +176,13 @@ class CustomerPage:
             marker="history-table",
             label=f"Purchase history of {self.customer.name}",
         )
-        self.history.table.props(f'dense {PHONE_GRID} no-data-label="No purchases yet"')
+        self.history.table.props(f'dense {PHONE_CARDS} no-data-label="No purchases yet"')
+        self.history.table.add_slot(
+            "body-cell-product",
+            link_cell_slot(
+                "product", href="/products/{id}", label_field="product", id_field="product_id"
+            ),
+        )
 
     async def load(self) -> None:
         await self.show_totals()
@@ -241,5 +242,10 @@ async def build(ctx: PageContext) -> None:
 
 
 module = Module(
-    title="Customer", icon="person", route="/customers/{customer_id}", build=build, order=11
+    title="Customer",
+    icon="person",
+    route="/customers/{customer_id}",
+    build=build,
+    order=11,
+    nav=False,
 )

@@ -46,9 +46,8 @@ class CustomersPage(RecordListPage[Customer]):
 
     @classmethod
     async def build(cls, ctx: Any) -> None:
-        fmt = await shop_format(ctx.crm)
         page = cls(ctx)
-        page.fmt = fmt
+        page.fmt = await shop_format(ctx.crm)
         await page.table.load()
 
     @property

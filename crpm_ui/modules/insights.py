@@ -95,12 +95,25 @@ def segment_options(rows: Sequence[tuple[str, int, Decimal]]) -> dict[str, Any]:
     order; ``rows`` are ``(segment, customers, revenue)``."""
     names = [name for name, _, _ in rows]
     options: dict[str, Any] = {
-        "grid": {"left": 8, "right": 24, "top": 56, "bottom": 8, "containLabel": True},
+        "grid": {"left": 8, "right": 24, "top": 84, "bottom": 32, "containLabel": True},
         "tooltip": {"trigger": "axis"},
         "legend": {"data": ["Customers", "Revenue"], "top": 0},
         "xAxis": [
-            {"type": "value", "name": "Customers", "position": "bottom"},
-            {"type": "value", "name": "Revenue", "position": "top", "splitLine": {"show": False}},
+            {
+                "type": "value",
+                "name": "Customers",
+                "position": "bottom",
+                "nameLocation": "middle",
+                "nameGap": 28,
+            },
+            {
+                "type": "value",
+                "name": "Revenue",
+                "position": "top",
+                "nameLocation": "middle",
+                "nameGap": 28,
+                "splitLine": {"show": False},
+            },
         ],
         "yAxis": {
             "type": "category",
@@ -176,6 +189,7 @@ class SegmentsPanel:
                 segment_options(summarise([])),
                 label="Customers and revenue per segment (the same figures are in the table below)",
             ).mark("chart-segments")
+            self.chart.style("height: 420px")  # twelve segments, two bars each
             self.table = (
                 ui.table(columns=SEGMENT_COLUMNS, rows=[], row_key="segment")
                 .classes("crpm-table")
@@ -388,13 +402,11 @@ async def edit_reorder_point(crm: CRPM, product: Product, default: int) -> Produ
             ui.number(
                 "Reorder point",
                 value=product.reorder_point,
-                min=0,
-                step=1,
-                precision=0,
+                step=1,  # no min or precision: -3 or 1.5 is refused, never quietly changed
                 placeholder=f"Shop default: {default:,}",
             )
             .classes("w-full")
-            .props("outlined clearable")
+            .props("outlined")
             .mark("reorder-point")
         )
         field.on_value_change(lambda: setattr(field, "error", None))

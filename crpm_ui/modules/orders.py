@@ -261,4 +261,12 @@ async def build(ctx: PageContext) -> None:
     await page.load()
 
 
-module = Module(title="Order", icon="receipt_long", route=ROUTE, build=build, order=31)
+module = Module(
+    title="Order",
+    icon="receipt_long",
+    route=ROUTE,
+    build=build,
+    order=31,
+    nav=False,
+    section="/purchases",
+)

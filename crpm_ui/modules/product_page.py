@@ -26,7 +26,7 @@ from crpm_ui.records import (
 )
 from crpm_ui.registry import Module
 from crpm_ui.rows import movement_row
-from crpm_ui.widgets import ServerTable, tile, whole_text
+from crpm_ui.widgets import PHONE_CARDS, ServerTable, tile, whole_text
 
 __all__ = ["module"]
 
@@ -98,9 +98,7 @@ class ProductPage:
                 marker="movements-table",
                 label=f"Stock movements of {product.name}",
             )
-            self.movements.table.props(
-                'dense :grid="$q.screen.lt.sm" no-data-label="No stock movements"'
-            )
+            self.movements.table.props(f'dense {PHONE_CARDS} no-data-label="No stock movements"')
 
     def movement(self, m: StockMovement) -> dict[str, Any]:
         return {**movement_row(m), "at": self.fmt.when(m.at)}
@@ -287,5 +285,10 @@ async def build(ctx: PageContext) -> None:
 
 
 module = Module(
-    title="Product", icon="inventory", route="/products/{product_id}", build=build, order=21
+    title="Product",
+    icon="inventory",
+    route="/products/{product_id}",
+    build=build,
+    order=21,
+    nav=False,
 )

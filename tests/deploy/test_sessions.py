@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from nicegui.testing import User
 
 from crpm_ui import auth
 from tests.deploy.conftest import REDIS_URL
@@ -78,3 +79,46 @@ def _clean_env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+
+
+def test_an_unreachable_store_is_a_plain_error_not_a_crash(redis_prefix: str) -> None:
+    store = auth.RedisSessions("redis://127.0.0.1:1/0", redis_prefix)
+    for call in (
+        lambda: store.get("sid"),
+        lambda: store.put("sid", {"user": "ann", "seen": 1.0}),
+        lambda: store.drop("sid"),
+        lambda: store.drop_user("ann"),
+    ):
+        with pytest.raises(auth.SessionsUnavailable):
+            call()
+
+
+async def test_when_redis_stops_a_logged_in_browser_gets_a_plain_503(
+    user: User, tmp_path: Path, redis_prefix: str
+) -> None:
+    import importlib
+
+    import redis
+
+    import crpm_core
+    from tests.ui.helpers import log_in
+
+    shop = crpm_core.connect(f"sqlite:///{tmp_path / 'shop.db'}")
+    ui_auth = importlib.import_module("crpm_ui.auth")  # NiceGUI's fixture imports afresh
+    try:
+        shop.users.add(username="olivia", password="owner-password-1", role="owner")
+        store = ui_auth.RedisSessions(REDIS_URL, redis_prefix)
+        importlib.import_module("crpm_ui.app").setup(shop, sessions=store)
+        await log_in(user, "olivia", "owner-password-1")
+        assert (await user.http_client.get("/customers")).status_code == 200
+
+        store._client = redis.Redis.from_url("redis://127.0.0.1:1/0")  # Redis goes away
+        answer = await user.http_client.get("/customers")
+        assert answer.status_code == 503
+        assert answer.text == ui_auth.SESSIONS_DOWN
+        assert answer.headers["retry-after"] == "10"
+    finally:
+        # Modules NiceGUI's fixture does not re-import (the theme's Log out) keep this
+        # auth module: leave it with the store every other test expects.
+        ui_auth.use_sessions(ui_auth.LocalSessions())
+        shop.close()

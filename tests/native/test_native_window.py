@@ -8,6 +8,7 @@ with what to install; it is never skipped.
 from __future__ import annotations
 
 import os
+import re
 import select
 import shutil
 import socket
@@ -61,22 +62,24 @@ def display() -> Iterator[str]:
         server.wait(timeout=15)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+WINDOW_WITHIN = 300
+"""Seconds to wait for the window: Qt WebEngine starts slowly on a busy two-core machine."""
 
 
 def _window(display: str, title: str, app: subprocess.Popen[bytes], log: Path) -> int:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    started = time.monotonic()
+    while time.monotonic() < started + WINDOW_WITHIN:
         if app.poll() is not None:
             pytest.fail(f"crpm-ui --native exited with {app.returncode}:\n{log.read_text()}")
         found = [wid for wid, name in x11.window_titles(display).items() if name == title]
         if found:
+            print(f"the window opened after {time.monotonic() - started:.1f} s")
             return found[0]
         time.sleep(0.5)
-    pytest.fail(f"no window titled {title!r} within 120 s:\n{log.read_text()}")
+    pytest.fail(
+        f"no window titled {title!r} within {WINDOW_WITHIN} s (windows: "
+        f"{x11.window_titles(display)}):\n{log.read_text()}"
+    )
 
 
 def _looks_like_the_login_page(shot: Image.Image) -> bool:
@@ -104,7 +107,6 @@ def test_native_window_shows_the_login_page_and_closing_it_stops_the_server(
     db = tmp_path / "shop.db"
     with crpm_core.connect(f"sqlite:///{db}") as crm:
         crm.users.add(username=OWNER[0], password=OWNER[1], role="owner")
-    port = _free_port()
     env = {
         k: v
         for k, v in os.environ.items()
@@ -118,7 +120,7 @@ def test_native_window_shows_the_login_page_and_closing_it_stops_the_server(
     command = [sys.executable, "-m", "crpm_ui.main", "--native", "--db", f"sqlite:///{db}"]
     with log.open("wb") as out:
         app = subprocess.Popen(
-            [*command, "--port", str(port)],
+            command,  # no --port: a native window's server takes a free one
             cwd=tmp_path,
             env=env,
             stdout=out,
@@ -126,6 +128,9 @@ def test_native_window_shows_the_login_page_and_closing_it_stops_the_server(
         )
     try:
         window = _window(display, "CRPM", app, log)
+        running = re.search(r"CRPM is running at http://127\.0\.0\.1:(\d+)", log.read_text())
+        assert running is not None, log.read_text()
+        port = int(running.group(1))
 
         # The server behind the window serves the login page to everyone not logged in.
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as answer:
@@ -134,7 +139,7 @@ def test_native_window_shows_the_login_page_and_closing_it_stops_the_server(
 
         # And the window shows it: poll screenshots until the page has painted.
         shot = ImageGrab.grab(xdisplay=display)
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180
         while not _looks_like_the_login_page(shot) and time.monotonic() < deadline:
             time.sleep(1)
             shot = ImageGrab.grab(xdisplay=display)
@@ -153,5 +158,4 @@ def test_native_window_shows_the_login_page_and_closing_it_stops_the_server(
             app.kill()
             app.wait()
     output = log.read_text(errors="replace")
-    assert "CRPM is running at" in output
     assert "Traceback" not in output, output

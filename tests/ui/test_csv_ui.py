@@ -142,3 +142,65 @@ async def test_a_clerk_is_offered_neither_import_nor_export(clerk: User, shop: C
     response = await clerk.http_client.get("/downloads/export/customers.csv")
     assert response.status_code == 403
     assert "Your role may not" in response.text
+
+
+@pytest.fixture
+async def purchases_page(user: User, shop: CRPM) -> User:
+    """The app with one more page holding the purchases table's CSV buttons (the counter's
+    page places them above its own table), logged in as the owner."""
+    import importlib
+
+    from crpm_ui.registry import Module, load_modules
+    from tests.ui.conftest import OWNER
+    from tests.ui.helpers import log_in
+
+    async def build(ctx: object) -> None:
+        transfer_ui.transfer_buttons(ctx, "purchases", reloaded)  # type: ignore[arg-type]
+
+    async def reloaded() -> None:
+        ui.label("reloaded").mark("reloaded")
+
+    extra = Module(title="CSV of purchases", icon="sell", route="/csv-purchases", build=build)
+    importlib.import_module("crpm_ui.app").setup(shop, [*load_modules(), extra])
+    await log_in(user, *OWNER)
+    return user
+
+
+async def test_import_purchases_as_sales_moves_stock(purchases_page: User, shop: CRPM) -> None:
+    zoe = shop.customers.add(name="Zoë O'Brien", email="zoe@example.ie")
+    tea = shop.products.add(name="Green tea 100g", price="6.50", stock=10, sku="TEA-100")
+    data = (
+        b"customer_email,product_sku,quantity,unit_price,purchased_at,order_ref\n"
+        b"ZOE@example.ie,TEA-100,2,6.50,2026-03-29T00:30:00+00:00,W-1\n"
+        b"zoe@example.ie,TEA-100,1,6.50,2026-03-29T00:30:00+00:00,W-1\n"
+    )
+    await purchases_page.open("/csv-purchases")
+    purchases_page.find(marker="import-purchases").click()
+    await purchases_page.should_see("Import purchases from CSV")
+    element(purchases_page, "import-move-stock").set_value(True)
+    await upload(purchases_page, "web-orders.csv", data)
+    await purchases_page.should_see("Imported 2 purchases from web-orders.csv")
+    await purchases_page.should_see(marker="reloaded")
+    assert shop.products.get(tea.id).stock == 7
+    [order] = shop.orders.list(customer_id=zoe.id).items
+    assert (order.ref, order.total) == ("W-1", Decimal("19.50"))
+
+
+async def test_a_short_stock_purchase_file_stores_nothing(purchases_page: User, shop: CRPM) -> None:
+    shop.customers.add(name="Ada", email="ada@example.org")
+    tea = shop.products.add(name="Tea", price="2.50", stock=1, sku="TEA")
+    data = (
+        b"customer_email,product_sku,quantity,unit_price,purchased_at\n"
+        b"ada@example.org,TEA,2,2.50,2026-03-29T00:30:00Z\n"
+    )
+    await purchases_page.open("/csv-purchases")
+    purchases_page.find(marker="import-purchases").click()
+    await purchases_page.should_see("Import purchases from CSV")
+    element(purchases_page, "import-move-stock").set_value(True)
+    await upload(purchases_page, "short.csv", data)
+    await purchases_page.should_see(marker="import-error")
+    problem = element(purchases_page, "import-error")
+    assert problem.text.startswith("Line 2")
+    assert "TEA" in problem.text
+    assert shop.products.get(tea.id).stock == 1
+    assert shop.purchases.list().total == 0

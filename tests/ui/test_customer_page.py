@@ -29,7 +29,7 @@ def zoe_with_sales(shop: CRPM, count: int) -> tuple[int, int]:
 async def test_the_page_shows_details_totals_and_pages_the_history(
     app_user: User, shop: CRPM
 ) -> None:
-    zoe, _ = zoe_with_sales(shop, 23)
+    zoe, tea = zoe_with_sales(shop, 23)
     await app_user.open(f"/customers/{zoe}")
     await app_user.should_see("Zoë O'Brien")
     await app_user.should_see("Email: zoe@example.ie")
@@ -53,6 +53,9 @@ async def test_the_page_shows_details_totals_and_pages_the_history(
         "2026-03-01 23:30",
     ]
     assert all(r["total"].startswith("€") for r in history.rows)
+    assert {r["product_id"] for r in history.rows} == {tea}  # each product links to its page
+    product_link = history.slots["body-cell-product"].template
+    assert product_link is not None and "'/products/' + props.row.product_id" in product_link
     orders = table(app_user, "orders-table")
     await until(lambda: orders.pagination["rowsNumber"] == 23, what="orders loaded")
 

@@ -136,7 +136,16 @@ async def test_a_manager_sets_a_reorder_point_from_the_list(manager: User, shop:
     reorder = table(manager, "reorder-table")
     _emit(reorder, "edit_point", ids["spoon"])
     await until(lambda: _shown(manager, "reorder-point"), what="the dialog")
-    manager.find(marker="reorder-point").type("45")
+    field = manager.find(marker="reorder-point")
+    field.type("1.5")
+    manager.find(marker="reorder-point-save").click()
+    await until(lambda: next(iter(field.elements)).error == "Use a whole number of units")
+    field.clear().type("-3")
+    manager.find(marker="reorder-point-save").click()
+    await until(lambda: bool(next(iter(field.elements)).error), what="-3 refused")
+    assert next(iter(field.elements)).error == "Must be at least 0"  # the core's words
+    assert shop.products.get(ids["spoon"]).reorder_point is None  # nothing changed
+    field.clear().type("45")
     manager.find(marker="reorder-point-save").click()
     await until(lambda: shop.products.get(ids["spoon"]).reorder_point == 45, what="saved")
     assert shop.products.get(ids["spoon"]).reorder_point == 45

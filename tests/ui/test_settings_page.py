@@ -83,4 +83,4 @@ async def test_only_the_owner_may_open_it(manager: User, shop: CRPM) -> None:
 async def test_the_owner_sees_it_in_the_navigation(app_user: User, shop: CRPM) -> None:
     await app_user.open("/")
     app_user.find(marker="nav-settings").click()
-    await app_user.should_see(marker="settings-save")
+    await app_user.should_see(marker="settings-save", retries=50)
