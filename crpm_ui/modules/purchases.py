@@ -12,6 +12,7 @@ and a range of days (both days included); each opens its own page, ``/orders/{id
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from nicegui import events, ui
 
 from crpm_core import CRPM, Customer, Order, Page, Product, errors
 from crpm_ui.context import PageContext
+from crpm_ui.empty import calm_no_data
 from crpm_ui.feedback import db, guarded, report, success
 from crpm_ui.registry import Module
 from crpm_ui.sales import (
@@ -31,6 +33,7 @@ from crpm_ui.sales import (
     order_status,
     receipt_url,
     shop_settings,
+    styles,
 )
 from crpm_ui.widgets import Query, ServerTable, whole
 
@@ -38,6 +41,9 @@ __all__ = ["PICKER_SIZE", "module"]
 
 PICKER_SIZE = 20
 """How many matches a picker offers at once (type to narrow them down)."""
+SEARCH_PAUSE = 0.2
+"""Seconds a picker waits after a keystroke before it searches (the browser sends every
+keystroke at once: a debounce in the browser would re-open the list after a quick choice)."""
 SHORTCUT = "Control+Enter"
 """The key that completes a sale (``aria-keyshortcuts``; the button shows it as a hint)."""
 
@@ -47,6 +53,10 @@ ORDER_SLOT = """
      :aria-label="'Open order ' + props.row.number">{{ props.row.number }}</a>
 </q-td>
 """
+
+
+PHONE_HIDES = {"classes": "gt-xs", "headerClasses": "gt-xs"}
+"""A table column shown from 600 px up."""
 
 
 def customer_label(c: Customer) -> str:
@@ -93,13 +103,16 @@ class Counter:
         self.views: dict[int, LineView] = {}
         self.busy = False
         with (
-            ui.card().classes("w-full min-w-0").props("flat bordered").mark("counter") as self.card
+            ui.card()
+            .classes("w-full min-w-0 crpm-sales")
+            .props("flat bordered")
+            .mark("counter") as self.card
         ):
             ui.label("New sale").classes("text-h6").props('role="heading" aria-level="2"')
             self.customer = Picker(
                 {}, label="Customer (name, email or phone)", with_input=True
             ).mark("pick-customer")
-            self.customer.props("outlined input-debounce=250 clearable").classes("w-full min-w-0")
+            self.customer.props("outlined input-debounce=0 clearable").classes("w-full min-w-0")
             self.customer.on("input-value", self._search_customers)
             self.customer.on_value_change(lambda _: self._show_totals())
             with ui.element("div").classes("grid gap-3 w-full grid-cols-1 md:grid-cols-2"):
@@ -111,7 +124,7 @@ class Counter:
                 )
                 self.sku.on("keydown.enter", self._add_sku)
                 self.product = Picker({}, label="Find a product (name or SKU)", with_input=True)
-                self.product.props("outlined input-debounce=250 clearable").classes(
+                self.product.props("outlined input-debounce=0 clearable").classes(
                     "w-full min-w-0"
                 ).mark("pick-product")
                 self.product.on("input-value", self._search_products)
@@ -147,13 +160,21 @@ class Counter:
 
     @guarded
     async def _search_customers(self, e: events.GenericEventArguments) -> None:
-        await self.find_customers(str(e.args or ""))
+        await self.find_customers(str(e.args or ""), SEARCH_PAUSE)
 
-    async def find_customers(self, text: str) -> None:
+    async def find_customers(self, text: str, pause: float = 0.0) -> None:
+        if text and self.customer.offers(text):
+            return  # the picker writing the chosen customer's label into its field
+        token = self.customer.begin_search()
+        await asyncio.sleep(pause)  # typing on: only the last search runs
+        if not self.customer.still(token):
+            return
         found = await db(
             self.crm.customers.list, search=text.strip() or None, active=True, limit=PICKER_SIZE
         )
-        chosen = self.chosen_customer
+        if not self.customer.still(token):
+            return
+        chosen = self.chosen_customer  # after the search: a choice made meanwhile stays
         self.customers = {c.id: c for c in found}
         if chosen is not None:
             self.customers.setdefault(chosen.id, chosen)
@@ -168,12 +189,20 @@ class Counter:
 
     @guarded
     async def _search_products(self, e: events.GenericEventArguments) -> None:
-        await self.find_products(str(e.args or ""))
+        await self.find_products(str(e.args or ""), SEARCH_PAUSE)
 
-    async def find_products(self, text: str) -> None:
+    async def find_products(self, text: str, pause: float = 0.0) -> None:
+        if text and self.product.offers(text):
+            return  # the picker writing the chosen product's label into its field
+        token = self.product.begin_search()
+        await asyncio.sleep(pause)  # typing on: only the last search runs
+        if not self.product.still(token):
+            return
         found = await db(
             self.crm.products.list, search=text.strip() or None, active=True, limit=PICKER_SIZE
         )
+        if not self.product.still(token):
+            return
         self.found = {p.id: p for p in found}
         self.product.set_options(
             {pid: product_label(p, self.currency) for pid, p in self.found.items()}
@@ -185,6 +214,7 @@ class Counter:
         if product is None:
             return
         self.product.set_value(None)
+        self.product.run_method("updateInputValue", "", True)  # ready to find the next one
         self.add(product)
 
     @guarded
@@ -418,7 +448,7 @@ class Counter:
     def _show_receipt(self, order: Order, customer: Customer) -> None:
         self.receipt.clear()
         with self.receipt, ui.row().classes("w-full items-center gap-2"):
-            ui.icon("check_circle", color="positive").props('aria-hidden="true"')
+            ui.icon("check_circle").props('aria-hidden="true"')
             ui.label(
                 f"Order {order.id} for {customer.name}: {money_in(order.total, self.currency)}"
             ).classes("font-medium").mark("last-order")
@@ -445,9 +475,10 @@ class OrdersList:
 
     COLUMNS: list[dict[str, Any]] = [
         {"name": "number", "label": "Order", "field": "number", "align": "left"},
-        {"name": "at", "label": "Date", "field": "at", "align": "left"},
+        # On a phone: order, customer, total and status (the order's page has the rest).
+        {"name": "at", "label": "Date", "field": "at", "align": "left", **PHONE_HIDES},
         {"name": "customer", "label": "Customer", "field": "customer", "align": "left"},
-        {"name": "lines", "label": "Lines", "field": "lines", "align": "left"},
+        {"name": "lines", "label": "Lines", "field": "lines", "align": "left", **PHONE_HIDES},
         {"name": "total", "label": "Total", "field": "total", "align": "right"},
         {"name": "status", "label": "Status", "field": "status", "align": "left"},
     ]
@@ -462,14 +493,12 @@ class OrdersList:
         self.first: date | None = None
         self.last: date | None = None
         ui.label("Orders").classes("text-h6").props('role="heading" aria-level="2"')
-        grid = "grid gap-3 w-full grid-cols-1 sm:grid-cols-2 lg:grid-cols-4"
+        grid = "crpm-sales grid gap-3 w-full grid-cols-1 sm:grid-cols-2 lg:grid-cols-4"
         with ui.element("div").classes(grid):
             self.customer = Picker({}, label="Customer", with_input=True).mark("orders-customer")
             self.product = Picker({}, label="Product", with_input=True).mark("orders-product")
             for picker in (self.customer, self.product):
-                picker.props("outlined dense input-debounce=250 clearable").classes(
-                    "w-full min-w-0"
-                )
+                picker.props("outlined dense input-debounce=0 clearable").classes("w-full min-w-0")
             self.customer.on("input-value", self._search_customers)
             self.product.on("input-value", self._search_products)
             self.customer.on_value_change(self._on_filter)
@@ -490,12 +519,13 @@ class OrdersList:
             label="Orders",
         )
         self.table.table.add_slot("body-cell-number", ORDER_SLOT)
+        self.table.table.props('no-data-label="No orders for these filters"')
+        calm_no_data(self.table.table)
         self._say_range()
 
-    async def load(self) -> None:
+    async def load_pickers(self) -> None:
         await self.find_customers("")
         await self.find_products("")
-        await self.table.load()
 
     def _fetch(self, q: Query) -> Page[Order]:
         start, end = self.clock.days(self.first, self.last)
@@ -539,21 +569,37 @@ class OrdersList:
 
     @guarded
     async def _search_customers(self, e: events.GenericEventArguments) -> None:
-        await self.find_customers(str(e.args or ""))
+        await self.find_customers(str(e.args or ""), SEARCH_PAUSE)
 
     @guarded
     async def _search_products(self, e: events.GenericEventArguments) -> None:
-        await self.find_products(str(e.args or ""))
+        await self.find_products(str(e.args or ""), SEARCH_PAUSE)
 
-    async def find_customers(self, text: str) -> None:
+    async def find_customers(self, text: str, pause: float = 0.0) -> None:
+        if text and self.customer.offers(text):
+            return  # the picker writing the chosen customer's label into its field
+        token = self.customer.begin_search()
+        await asyncio.sleep(pause)  # typing on: only the last search runs
+        if not self.customer.still(token):
+            return
         found = await db(self.crm.customers.list, search=text.strip() or None, limit=PICKER_SIZE)
+        if not self.customer.still(token):
+            return
         self.customers = _keep_chosen(
             {c.id: customer_label(c) for c in found}, self.customer, self.customers
         )
         self.customer.set_options(self.customers)
 
-    async def find_products(self, text: str) -> None:
+    async def find_products(self, text: str, pause: float = 0.0) -> None:
+        if text and self.product.offers(text):
+            return  # the picker writing the chosen product's label into its field
+        token = self.product.begin_search()
+        await asyncio.sleep(pause)  # typing on: only the last search runs
+        if not self.product.still(token):
+            return
         found = await db(self.crm.products.list, search=text.strip() or None, limit=PICKER_SIZE)
+        if not self.product.still(token):
+            return
         self.products = _keep_chosen(
             {p.id: p.name + (f" · {p.sku}" if p.sku else "") for p in found},
             self.product,
@@ -610,6 +656,7 @@ def _keep_chosen(options: dict[int, str], picker: Picker, before: dict[int, str]
 
 
 async def build(ctx: PageContext) -> None:
+    styles()
     shop = await db(shop_settings, ctx.crm)
     clock = ShopClock(shop.timezone)
     orders: list[OrdersList] = []
@@ -621,9 +668,17 @@ async def build(ctx: PageContext) -> None:
     counter = Counter(ctx.crm, shop.currency, sold) if ctx.may("orders.place") else None
     listing = OrdersList(ctx.crm, shop.currency, clock)
     orders.append(listing)
-    if counter is not None:
-        await counter.load()
-    await listing.load()
+    await listing.table.load()
+
+    # The pickers' first matches come just after the page is shown: listing the first customers
+    # of a shop with 100,000 of them (and counting them) would hold its first paint back.
+    @guarded
+    async def fill_pickers() -> None:
+        if counter is not None:
+            await counter.load()
+        await listing.load_pickers()
+
+    ui.timer(0.01, fill_pickers, once=True)
 
 
 module = Module(title="Purchases", icon="point_of_sale", route="/purchases", build=build, order=30)

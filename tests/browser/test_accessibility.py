@@ -276,3 +276,78 @@ def test_every_record_dialog_meets_wcag_aa(
     dialog.press("Escape")
     expect(dialog).to_be_hidden()
     assert not problems, report(problems)
+
+
+# The counter and an order's page (issue 12): the sale screen with a basket (one line short
+# of stock), after a sale (its receipt and notification), an order's page, its return dialog
+# and its "Keep" / "Cancel sale" confirmation.
+
+
+@pytest.fixture(scope="module")
+def counter_order(seeded: CRPM) -> int:
+    """An order of the seeded shop for its page (one for every screen of this module)."""
+    maeve = seeded.customers.list(search="maeve@").items[0]
+    beans = seeded.products.list(search="SKU-001").items[0]
+    scale = seeded.products.list(search="Scale").items[0]
+    return seeded.orders.place(customer_id=maeve.id, lines=[(beans.id, 2), (scale.id, 1)]).id
+
+
+def test_the_counter_meets_wcag_aa(
+    screen: Page, base_url: str, seeded: CRPM, request: pytest.FixtureRequest
+) -> None:
+    open_page(screen, base_url, "/purchases")
+    check_mode(screen, request)
+    screen.get_by_label("Customer (name, email or phone)").click()
+    screen.keyboard.type("maeve@")
+    screen.get_by_role("option").filter(has_text="Maeve Ní Bhriain").click()
+    sku = screen.get_by_label("Scan or type a SKU, then Enter")
+    for code in ("SKU-001", "SKU-031"):
+        sku.fill(code)
+        sku.press("Enter")
+        expect(sku).to_have_value("")
+    kettle = screen.get_by_role("listitem").filter(has_text="Kettle")
+    kettle.get_by_label("Quantity of Kettle").fill("999")
+    expect(kettle.get_by_role("alert")).to_contain_text("in stock")
+    screen.keyboard.press("Tab")
+    settle(screen)
+    problems = page_problems(screen) + audit(screen, fields=4, controls=4)
+    kettle.get_by_role("button", name="Remove Kettle").click()
+    screen.get_by_role("button", name="Complete sale").click()
+    expect(screen.get_by_role("link", name="Receipt (PDF)")).to_be_visible()
+    settle(screen)
+    problems += [f"(sold) {p}" for p in page_problems(screen) + audit(screen)]
+    notice = audit(screen, ".q-notifications", texts=1, fields=0, controls=0)
+    problems += [f"(notification) {p}" for p in notice]
+    assert not problems, report(problems)
+
+
+def test_an_order_page_and_its_dialogs_meet_wcag_aa(
+    screen: Page, base_url: str, counter_order: int, request: pytest.FixtureRequest
+) -> None:
+    open_page(screen, base_url, f"/orders/{counter_order}")
+    check_mode(screen, request)
+    problems = page_problems(screen) + audit(screen, fields=0, controls=3)
+    screen.get_by_role("button", name="Return Espresso beans 1kg").click()
+    name = "Return Espresso beans 1kg"
+    dialog = screen.get_by_role("dialog", name=name)
+    expect(dialog).to_be_visible()
+    settle(screen)
+    problems += [f"(return) {p}" for p in audit(screen, dialog_named(name), fields=2)]
+    dialog.get_by_label("Quantity to return").fill("0")
+    dialog.get_by_role("button", name="Return items").click()
+    expect(dialog.locator(".q-field--error").first).to_be_visible()
+    settle(screen)
+    problems += [f"(return, error) {p}" for p in audit(screen, dialog_named(name), fields=2)]
+    dialog.get_by_role("button", name="Keep").click()
+    expect(dialog).to_be_hidden()
+    screen.get_by_role("button", name="Cancel sale").click()
+    confirmation = screen.get_by_role("dialog", name="Please confirm")
+    expect(confirmation).to_be_visible()
+    settle(screen)
+    problems += [
+        f"(cancel) {p}"
+        for p in audit(screen, dialog_named("Please confirm"), texts=2, fields=0, controls=2)
+    ]
+    confirmation.get_by_role("button", name="Keep").click()
+    expect(confirmation).to_be_hidden()
+    assert not problems, report(problems)

@@ -5,6 +5,7 @@ the orders below, filtered by customer, product and days."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -24,6 +25,17 @@ def counter_shop(shop: CRPM) -> dict[str, int]:
     return {"zoe": zoe.id, "ada": ada.id, "tea": tea.id, "mug": mug.id, "old": old.id}
 
 
+async def open_counter(user: User, *, products: bool = True) -> None:
+    """Open the counter and wait for the pickers' first matches (they come just after the
+    page is shown)."""
+    await user.open("/purchases")
+    markers = ["pick-customer", "orders-customer"]
+    markers += ["pick-product", "orders-product"] if products else []
+    for marker in markers:
+        picker = element(user, marker)
+        await until(lambda p=picker: len(p.options) > 0, what=f"{marker}'s first matches")
+
+
 async def choose_customer(user: User, text: str, label: str) -> None:
     picker = element(user, "pick-customer")
     user.find(marker="pick-customer").trigger("inputValue", text)
@@ -39,7 +51,7 @@ async def scan(user: User, sku: str) -> None:
 
 async def test_a_whole_sale_with_a_basket(app_user: User, shop: CRPM) -> None:
     ids = counter_shop(shop)
-    await app_user.open("/purchases")
+    await open_counter(app_user)
     await choose_customer(app_user, "555 0101", "Zoë O'Brien · zoe@example.ie · +353 (1) 555-0101")
     await scan(app_user, "TEA-100")
     await app_user.should_see(marker=f"line-{ids['tea']}")
@@ -88,7 +100,7 @@ async def test_a_whole_sale_with_a_basket(app_user: User, shop: CRPM) -> None:
 
 async def test_ctrl_enter_completes_the_sale(app_user: User, shop: CRPM) -> None:
     ids = counter_shop(shop)
-    await app_user.open("/purchases")
+    await open_counter(app_user)
     await choose_customer(app_user, "ada@", "Ada Lovelace · ada@example.org · 020 7946 0018")
     await scan(app_user, "TEA-100")
     await app_user.should_see(marker=f"line-{ids['tea']}")
@@ -104,7 +116,7 @@ async def test_a_refused_line_says_why_and_keeps_the_quantity(app_user: User, sh
     """Defect 3: stock fell after the line was filled in; the quantity typed stays, the line
     says how many are left, nothing is sold; the clerk decides."""
     ids = counter_shop(shop)
-    await app_user.open("/purchases")
+    await open_counter(app_user)
     await choose_customer(app_user, "Zoe", "Zoë O'Brien · zoe@example.ie · +353 (1) 555-0101")
     await scan(app_user, "TEA-100")
     await app_user.should_see(marker=f"line-{ids['tea']}")
@@ -135,7 +147,7 @@ async def test_a_refused_line_says_why_and_keeps_the_quantity(app_user: User, sh
 
 async def test_an_inactive_product_is_refused_on_its_line(app_user: User, shop: CRPM) -> None:
     ids = counter_shop(shop)
-    await app_user.open("/purchases")
+    await open_counter(app_user)
     await choose_customer(app_user, "Ada", "Ada Lovelace · ada@example.org · 020 7946 0018")
     await scan(app_user, "POT-OLD")
     await app_user.should_see(marker=f"line-{ids['old']}")
@@ -149,7 +161,7 @@ async def test_an_inactive_product_is_refused_on_its_line(app_user: User, shop: 
 
 async def test_an_unknown_sku_and_an_empty_basket_say_so(app_user: User, shop: CRPM) -> None:
     counter_shop(shop)
-    await app_user.open("/purchases")
+    await open_counter(app_user)
     await scan(app_user, "NOPE-1")
     sku = element(app_user, "sku")
     await until(lambda: sku.error == "No product has the SKU NOPE-1", what=f"{sku.error}")
@@ -163,7 +175,7 @@ async def test_an_unknown_sku_and_an_empty_basket_say_so(app_user: User, shop: C
 
 async def test_the_customer_picker_finds_phones_however_spaced(app_user: User, shop: CRPM) -> None:
     counter_shop(shop)
-    await app_user.open("/purchases")
+    await open_counter(app_user)
     picker = element(app_user, "pick-customer")
     for typed in ("02079460018", "020-7946-0018", "7946 0018"):
         app_user.find(marker="pick-customer").trigger("inputValue", typed)
@@ -180,7 +192,7 @@ async def test_defect_1_typing_fast_then_enter_picks_by_label(app_user: User, sh
     for i in range(12):
         shop.customers.add(name=f"Buyer {i:02d}", email=f"b{i}@shop.example")
     zoe = shop.customers.add(name="Zoë O'Brien", email="zoe@example.ie")
-    await app_user.open("/purchases")
+    await open_counter(app_user, products=False)
     picker = element(app_user, "pick-customer")
     before = list(picker.options.values())
     stale_index = before.index("Zoë O'Brien · zoe@example.ie")
@@ -216,7 +228,7 @@ async def test_defect_1_typing_fast_then_enter_picks_by_label(app_user: User, sh
 
 async def test_a_clerk_sells_and_sees_orders(clerk: User, shop: CRPM) -> None:
     ids = counter_shop(shop)
-    await clerk.open("/purchases")
+    await open_counter(clerk)
     await choose_customer(clerk, "Ada", "Ada Lovelace · ada@example.org · 020 7946 0018")
     await scan(clerk, "TEA-100")
     await clerk.should_see(marker=f"line-{ids['tea']}")
@@ -240,7 +252,7 @@ async def test_orders_filter_by_customer_product_and_days(app_user: User, shop: 
     place(
         customer_id=ids["ada"], lines=[(ids["tea"], 1), (ids["mug"], 2)], purchased_at=summer_next
     )
-    await app_user.open("/purchases")
+    await open_counter(app_user)
     orders = table(app_user, "orders-table")
     await until(lambda: len(orders.rows) == 3, what=f"{orders.rows}")
     assert orders.columns[1]["label"] == "Date (Europe/Dublin)"
@@ -279,11 +291,14 @@ async def test_orders_filter_by_customer_product_and_days(app_user: User, shop: 
 
 async def test_orders_range_refuses_a_bad_day(app_user: User, shop: CRPM) -> None:
     counter_shop(shop)
-    await app_user.open("/purchases")
+    await open_counter(app_user)
     app_user.find(marker="orders-from").type("2026-07-02")
     app_user.find(marker="orders-to").type("2026-07-01")
     to = element(app_user, "orders-to")
     await until(lambda: to.error == "Must not be before “From”", what=f"{to.error}")
+    orders = table(app_user, "orders-table")
+    assert orders.rows == []
+    assert orders.props["no-data-label"] == "No orders for these filters"
 
 
 async def test_orders_are_paged_on_the_server(app_user: User, shop: CRPM) -> None:
@@ -294,7 +309,7 @@ async def test_orders_are_paged_on_the_server(app_user: User, shop: CRPM) -> Non
         shop.orders.place(
             customer_id=ids["ada"], lines=[(ids["tea"], 1)], purchased_at=start + timedelta(hours=i)
         )
-    await app_user.open("/purchases")
+    await open_counter(app_user)
     orders = table(app_user, "orders-table")
     await until(lambda: len(orders.rows) == 10, what=f"{len(orders.rows)}")
     assert orders.pagination["rowsNumber"] == 23
@@ -302,3 +317,26 @@ async def test_orders_are_paged_on_the_server(app_user: User, shop: CRPM) -> Non
         "request", {"pagination": {"page": 3, "rowsPerPage": 10}}
     )
     await until(lambda: len(orders.rows) == 3, what=f"{len(orders.rows)}")
+
+
+async def test_a_choice_made_while_a_search_runs_stays(app_user: User, shop: CRPM) -> None:
+    """Typing, then choosing before the search has answered (a quick click or Enter): the
+    late answer, which lacks the person chosen, does not drop the choice."""
+    ids = counter_shop(shop)
+    await open_counter(app_user)
+    picker = element(app_user, "pick-customer")
+    labels = list(picker.options.values())
+    ada = labels.index("Ada Lovelace · ada@example.org · 020 7946 0018")
+    app_user.find(marker="pick-customer").trigger(
+        "inputValue", "zo"
+    )  # a search that will not find Ada
+    app_user.find(marker="pick-customer").trigger(
+        "update:modelValue", {"value": ada, "label": labels[ada]}
+    )
+    await asyncio.sleep(0.6)  # the search's pause and its answer are over
+    assert picker.value == ids["ada"]
+    assert picker.options[ids["ada"]] == labels[ada]
+    # the picker writing the chosen label into its field searches nothing
+    app_user.find(marker="pick-customer").trigger("inputValue", labels[ada])
+    await asyncio.sleep(0.4)
+    assert picker.value == ids["ada"]
