@@ -63,6 +63,8 @@ def user_of(client: Client) -> str | None:
         return auth.current_user(touch=False)
     except (KeyError, AssertionError, RuntimeError):  # no session (yet) for this client
         return None
+    except auth.SessionsUnavailable:  # Redis is down: no one is known to alert until it is back
+        return None
     finally:
         request_contextvar.reset(token)
 

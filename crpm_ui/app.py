@@ -92,7 +92,7 @@ def _register(crm: CRPM, module: PageModule, modules: Sequence[PageModule]) -> N
             ui.navigate.to(auth.LOGIN_ROUTE)
             return
         ctx = PageContext(crm=acting, module=module, username=username)
-        visible = [m for m in modules if ctx.may_see(m) and getattr(m, "nav", True)]
+        visible = [m for m in modules if ctx.may_see(m)]
         with theme.frame(ctx, visible):
             if not ctx.may_see(module):
                 needed = str(getattr(module, "permission", ""))

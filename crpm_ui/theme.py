@@ -144,6 +144,8 @@ def frame(ctx: PageContext, modules: Sequence[PageModule]) -> Iterator[None]:
         drawer.props('aria-label="Main navigation"')
         with ui.element("nav").props('aria-label="Pages"').classes("w-full"):
             for module in modules:
+                if "{" in module.route:  # a record's own page (/customers/{id}): no nav link
+                    continue
                 with (
                     ui.link(target=module.route)
                     .classes("flex items-center gap-3 px-4 py-3 rounded w-full")

@@ -247,5 +247,4 @@ module = Module(
     route="/customers/{customer_id}",
     build=build,
     order=11,
-    nav=False,
 )

@@ -267,6 +267,5 @@ module = Module(
     route=ROUTE,
     build=build,
     order=31,
-    nav=False,
     section="/purchases",
 )

@@ -290,5 +290,4 @@ module = Module(
     route="/products/{product_id}",
     build=build,
     order=21,
-    nav=False,
 )

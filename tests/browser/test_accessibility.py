@@ -275,6 +275,7 @@ def test_every_record_dialog_meets_wcag_aa(
         problems += [f"(with an error) {p}" for p in audit(screen, dialog_named(name))]
     dialog.press("Escape")
     expect(dialog).to_be_hidden()
+    assert not problems, report(problems)
 
 
 # The counter and an order's page (issue 12): the sale screen with a basket (one line short

@@ -50,11 +50,6 @@ def test_the_registry_finds_the_modules_in_order() -> None:
     assert all(m.icon for m in found)
 
 
-def test_a_record_page_is_registered_but_not_in_the_navigation() -> None:
-    hidden = [m.route for m in load_modules() if not getattr(m, "nav", True)]
-    assert "/orders/{order_id}" in hidden
-
-
 def test_a_broken_plugin_is_left_out_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     points = [
         EntryPoint("missing", "no_such_package.pages:module", "crpm_ui.modules"),
@@ -91,6 +86,13 @@ async def test_a_record_page_has_no_nav_link_and_marks_its_list(app_user: User) 
             if "aria-current" in link.props
         ]
         assert current == [LIST_OF.get(route, route.split("/{")[0])]
+
+
+async def test_an_order_page_has_no_nav_link(app_user: User) -> None:
+    await app_user.open("/orders/1")
+    assert element(app_user, "page-title").text == "Order"
+    hrefs = [link.props["href"] for link in app_user.find(kind=ui.link).elements]
+    assert not any("{" in href for href in hrefs)
 
 
 async def test_navigation_links_open_their_page(app_user: User) -> None:
@@ -166,13 +168,14 @@ async def test_a_package_outside_crpm_ui_adds_a_page_by_entry_point(
 
     modules = importlib.import_module("crpm_ui.app").setup(shop)
 
-    assert [m.title for m in modules if getattr(m, "nav", True)] == [
+    assert [m.title for m in modules] == [
         "Dashboard",
         "Customers",
         "Customer",
         "Products",
         "Product",
         "Purchases",
+        "Order",
         "Suppliers",
         "Analytics",
         "Insights",
