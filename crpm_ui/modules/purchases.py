@@ -180,6 +180,21 @@ class Counter:
             self.customers.setdefault(chosen.id, chosen)
         self.customer.set_options({cid: customer_label(c) for cid, c in self.customers.items()})
 
+    async def choose_customer(self, customer_id: int) -> None:
+        """Serve ``customer_id`` (a new sale from the customer's page); an unknown or inactive
+        customer is said so, and nobody is chosen."""
+        try:
+            customer = await db(self.crm.customers.get, customer_id)
+        except errors.NotFound:
+            ui.notify("That customer does not exist; pick one", type="warning")
+            return
+        if not customer.active:
+            ui.notify(f"{customer.name} is inactive and cannot buy", type="warning")
+            return
+        self.customers[customer.id] = customer
+        self.customer.set_options({cid: customer_label(c) for cid, c in self.customers.items()})
+        self.customer.set_value(customer.id)
+
     @property
     def chosen_customer(self) -> Customer | None:
         value = self.customer.value
@@ -647,6 +662,19 @@ class OrdersList:
         self.range_note.text = text
 
 
+CUSTOMER_PARAM = "customer"
+"""The query parameter that chooses the counter's customer (a customer's page links to
+``/purchases?customer=12`` for a new sale)."""
+
+
+def _customer_asked() -> int | None:
+    """The customer the address asks the counter to serve, if it names one."""
+    text = str(ui.context.client.request.query_params.get(CUSTOMER_PARAM, ""))
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        return None
+    return int(text)
+
+
 def _keep_chosen(options: dict[int, str], picker: Picker, before: dict[int, str]) -> dict[int, str]:
     """The options found, and the one chosen (so that its label stays)."""
     chosen = picker.value
@@ -672,10 +700,14 @@ async def build(ctx: PageContext) -> None:
 
     # The pickers' first matches come just after the page is shown: listing the first customers
     # of a shop with 100,000 of them (and counting them) would hold its first paint back.
+    wanted = _customer_asked()
+
     @guarded
     async def fill_pickers() -> None:
         if counter is not None:
             await counter.load()
+            if wanted is not None:
+                await counter.choose_customer(wanted)
         await listing.load_pickers()
 
     ui.timer(0.01, fill_pickers, once=True)

@@ -340,3 +340,23 @@ async def test_a_choice_made_while_a_search_runs_stays(app_user: User, shop: CRP
     app_user.find(marker="pick-customer").trigger("inputValue", labels[ada])
     await asyncio.sleep(0.4)
     assert picker.value == ids["ada"]
+
+
+async def test_a_new_sale_for_a_customer_from_their_page(app_user: User, shop: CRPM) -> None:
+    """``/purchases?customer=ID`` (the customer page's "New sale for this customer") starts the
+    sale with that customer chosen; an inactive one is refused with a word."""
+    ids = counter_shop(shop)
+    await app_user.open(f"/purchases?customer={ids['zoe']}")
+    picker = element(app_user, "pick-customer")
+    await until(lambda: picker.value == ids["zoe"], what=f"Zoë chosen, not {picker.value}")
+    await scan(app_user, "TEA-100")
+    await app_user.should_see(marker=f"line-{ids['tea']}")
+    app_user.find(marker="complete-sale").click()
+    await app_user.should_see("Sold to Zoë O'Brien: 1 × Green tea 100g. Total €6.50")
+
+    shop.customers.deactivate(ids["ada"])
+    await app_user.open(f"/purchases?customer={ids['ada']}")
+    await app_user.should_see("Ada Lovelace is inactive and cannot buy")
+    assert element(app_user, "pick-customer").value is None
+    await app_user.open("/purchases?customer=x1")
+    await app_user.should_see(marker="basket-empty")
