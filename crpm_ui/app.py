@@ -20,7 +20,7 @@ from nicegui.language import Language
 from starlette.middleware import Middleware
 
 from crpm_core import CRPM, errors
-from crpm_ui import auth, downloads, security, theme
+from crpm_ui import api, auth, downloads, security, theme
 from crpm_ui.context import PageContext
 from crpm_ui.feedback import DATABASE_DOWN, GENERIC_MESSAGE, db, denied
 from crpm_ui.registry import PageModule, load_modules
@@ -47,6 +47,7 @@ def setup(
         auth.POLICY.idle_hours = idle_hours
     auth.login_page(crm, title=theme.APP_NAME, language=LANGUAGE)
     downloads.register(crm)
+    api.mount(crm)  # /api: its own bearer tokens and problem documents, no login page
     for module in found:
         _register(crm, module, found)
     # Innermost, so that NiceGUI's session and request tracking (added by ui.run, before or
