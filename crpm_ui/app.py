@@ -20,7 +20,7 @@ from nicegui.language import Language
 from starlette.middleware import Middleware
 
 from crpm_core import CRPM, errors
-from crpm_ui import alerts, auth, downloads, security, theme
+from crpm_ui import alerts, api, auth, downloads, security, theme
 from crpm_ui.context import PageContext
 from crpm_ui.feedback import DATABASE_DOWN, GENERIC_MESSAGE, db, denied
 from crpm_ui.registry import PageModule, load_modules
@@ -53,6 +53,7 @@ def setup(
     downloads.register(crm)
     alerts.start(crm)
     downloads.register_receipts(crm)
+    api.mount(crm)  # /api: its own bearer tokens and problem documents, no login page
     for module in found:
         _register(crm, module, found)
     # Innermost, so that NiceGUI's session and request tracking (added by ui.run, before or

@@ -292,10 +292,13 @@ def login_url(path: str) -> str:
 
 def open_paths() -> tuple[str, ...]:
     """What answers without a login: the login page, NiceGUI's own code (its scripts and
-    styles, no data) and its websocket, over which only a page already served talks."""
+    styles, no data), its websocket, over which only a page already served talks, and the
+    REST API, which has its own tokens."""
     from nicegui import __version__
 
-    return (f"/_nicegui/{__version__}/", "/_nicegui_ws/", "/favicon.ico")
+    # /api/ checks a bearer token on every call itself (crpm_ui.api), and answers 401, never
+    # a login page
+    return (f"/_nicegui/{__version__}/", "/_nicegui_ws/", "/favicon.ico", "/api/")
 
 
 class AuthGate(BaseHTTPMiddleware):

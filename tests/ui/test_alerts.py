@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
 from nicegui.testing import User
 
 import crpm_core
@@ -108,3 +110,17 @@ async def test_several_products_at_once_make_one_message() -> None:
     ]  # fmt: skip
     text = alerts.message(products)
     assert text.startswith("Low on stock: P0 (0), P1 (1)") and "and 2 more" in text
+
+
+def test_a_client_is_nobody_while_the_shared_sessions_are_down(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    alerts = importlib.import_module("crpm_ui.alerts")
+    auth = importlib.import_module("crpm_ui.auth")
+
+    def down(*, touch: bool = True) -> str | None:
+        raise auth.SessionsUnavailable("Redis does not answer")
+
+    monkeypatch.setattr(auth, "current_user", down)
+    client = SimpleNamespace(request=object())
+    assert alerts.user_of(client) is None
