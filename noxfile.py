@@ -54,3 +54,7 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/bench_reports.py", *size)
     orders = ["--orders", "2000", "--repeat", "5"] if full else ["--orders", "200", "--repeat", "3"]
     session.run("python", "bench/bench_orders.py", *orders)
+    intelligence = (
+        [] if full else ["--customers", "2000", "--products", "500", "--purchases", "20000"]
+    )
+    session.run("python", "bench/bench_intelligence.py", *intelligence)

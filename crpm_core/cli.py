@@ -39,10 +39,11 @@ from fractions import Fraction
 from typing import IO, Any
 
 import attrs
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 
 import crpm_core
-from crpm_core import demo, errors, tabular, transfer
+from crpm_core import backup, demo, errors, tabular, transfer
 from crpm_core.api import CRPM
 from crpm_core.domain import (
     CustomerRanking,
@@ -369,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     dem.add_argument("--purchases", type=_positive, default=3000)
     dem.add_argument("--seed", type=int, default=7)
     dem.set_defaults(run=_demo)
+    _add_backup_commands(commands, common)
     return parser
 
 
@@ -825,6 +827,97 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
+
+
+# Backup and restore -------------------------------------------------------------------------
+
+BACKUP_EPILOG = """\
+The archive is a zip of one JSON Lines file per table and a manifest (the schema revision,
+every table's row count and SHA-256). It is one consistent snapshot of the database, taken
+while the shop keeps selling, and holds everything: customers, products, orders and
+purchases, returns, the stock ledger, users with their password hashes and API tokens' hashes,
+the audit trail and the settings. Keep it as safe as the database: it is written readable by
+its owner only. A backup adds no audit row. Owners only.
+
+--sqlite-copy writes instead a copy of a SQLite database file through SQLite's online backup
+API (also consistent while the shop sells); it opens as a CRPM database as it is.
+
+Moving a shop: crpm backup shop.zip --db sqlite:///crpm.db
+               crpm restore shop.zip --db postgresql://shop@db.example.org/shop
+"""
+
+RESTORE_EPILOG = """\
+The target must be empty: a database with no tables, or with CRPM's schema and no rows (any
+backend: SQLite, PostgreSQL, MariaDB/MySQL). The whole archive is checked first (its
+manifest, every file and checksum, its schema revision); a damaged archive, one from a newer
+CRPM, or a target that is not empty is refused and nothing is written. The rows then go in
+in one transaction with their ids; the next record gets a fresh id. An archive from an older
+CRPM is upgraded to this one's schema on the way in. The restore adds one audit row
+(action restore). --check only checks the archive.
+"""
+
+
+def _add_backup_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+    bak = commands.add_parser(
+        "backup",
+        parents=[common],
+        help="write a backup of the whole database to one file",
+        description="Write one portable archive of the whole database (a zip of JSON Lines).",
+        epilog=BACKUP_EPILOG,
+        formatter_class=raw,
+    )
+    bak.add_argument("file", metavar="FILE", help="the archive to write (replaced when complete)")
+    bak.add_argument(
+        "--sqlite-copy",
+        action="store_true",
+        help="SQLite only: copy the database file instead, through the online backup API",
+    )
+    bak.set_defaults(run=_backup)
+    res = commands.add_parser(
+        "restore",
+        parents=[common],
+        help="restore a backup into an empty database",
+        description="Load a backup archive into an empty database of any backend.",
+        epilog=RESTORE_EPILOG,
+        formatter_class=raw,
+    )
+    res.add_argument("file", metavar="FILE", help="the archive `crpm backup` wrote")
+    res.add_argument("--check", action="store_true", help="only check the archive; write nothing")
+    res.set_defaults(run=_restore)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    with _connect(args) as crm:
+        if args.sqlite_copy:
+            backup.sqlite_copy(crm, args.file)
+            print(f"copied the SQLite database to {args.file}")
+            return 0
+        made = backup.write(crm, args.file)
+    print(
+        f"wrote a backup of {made.rows:,} rows in {len(made.tables)} tables "
+        f"(schema {made.schema_revision}) to {args.file}"
+    )
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    if args.check:
+        made = backup.check(args.file)
+        print(
+            f"{args.file} is a sound backup: {made.rows:,} rows in {len(made.tables)} tables "
+            f"(schema {made.schema_revision}), taken {made.created_at:%Y-%m-%d %H:%M:%S} UTC "
+            f"from {made.source_backend or 'an unknown backend'}"
+        )
+        return 0
+    url = args.db if args.db is not None else crpm_core.default_url()
+    made = backup.restore(args.file, url, actor=f"cli:{_login()}")
+    where = make_url(url).render_as_string(hide_password=True)
+    print(
+        f"restored {made.rows:,} rows in {len(made.tables)} tables (schema "
+        f"{made.schema_revision}, taken {made.created_at:%Y-%m-%d %H:%M:%S} UTC) into {where}"
+    )
+    return 0
 
 
 if __name__ == "__main__":

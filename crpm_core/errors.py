@@ -71,12 +71,15 @@ class InsufficientStock(CRPMError):
 
 
 class InactiveRecord(CRPMError):
-    """The customer or product is deactivated and cannot take part in a purchase."""
+    """The customer or product is deactivated and cannot take part in a purchase. The
+    message names the record as people know it (``customer Zoë O'Brien is inactive``) when
+    its ``name`` is known, else by its id."""
 
-    def __init__(self, entity: str, record_id: int) -> None:
-        super().__init__(f"{entity} {record_id} is inactive")
+    def __init__(self, entity: str, record_id: int, *, name: str | None = None) -> None:
+        super().__init__(f"{entity} {name or record_id} is inactive")
         self.entity = entity
         self.record_id = record_id
+        self.name = name
 
 
 class Busy(CRPMError):

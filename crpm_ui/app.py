@@ -20,7 +20,7 @@ from nicegui.language import Language
 from starlette.middleware import Middleware
 
 from crpm_core import CRPM, errors
-from crpm_ui import api, auth, downloads, security, theme
+from crpm_ui import alerts, api, auth, downloads, security, theme
 from crpm_ui.context import PageContext
 from crpm_ui.feedback import DATABASE_DOWN, GENERIC_MESSAGE, db, denied
 from crpm_ui.registry import PageModule, load_modules
@@ -38,15 +38,21 @@ def setup(
     *,
     hardening: security.Hardening | None = None,
     idle_hours: float | None = None,
+    sessions: auth.SessionStore | None = None,
 ) -> list[PageModule]:
     """Register the login page and every page module's route for ``crm``, behind the login
     gate and the security guard; returns the modules in nav order. Call it before the
-    server starts (NiceGUI's ``user`` fixture: before the first ``open``)."""
+    server starts (NiceGUI's ``user`` fixture: before the first ``open``). ``sessions``: where
+    the live sessions are kept (default: this process's storage; several processes share
+    :class:`auth.RedisSessions`)."""
     found = list(modules) if modules is not None else load_modules()
     if idle_hours is not None:
         auth.POLICY.idle_hours = idle_hours
+    auth.use_sessions(sessions if sessions is not None else auth.LocalSessions())
     auth.login_page(crm, title=theme.APP_NAME, language=LANGUAGE)
     downloads.register(crm)
+    alerts.start(crm)
+    downloads.register_receipts(crm)
     api.mount(crm)  # /api: its own bearer tokens and problem documents, no login page
     for module in found:
         _register(crm, module, found)

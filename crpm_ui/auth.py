@@ -2,24 +2,34 @@
 
 A login keeps ``{"sid", "user", "seen"}`` in the browser's server-side storage
 (``app.storage.user``, found through the signed session cookie) and its session id in the
-server's table of live sessions (``app.storage.general``). A request is logged in only while
-both agree and the session has not been idle longer than the configured hours. ``Log out``
-removes the session from both, so the old cookie no longer logs anyone in. The password is
-checked by crpm_core (Argon2), never here.
+table of live sessions (a :class:`SessionStore`). A request is logged in only while both agree
+and the session has not been idle longer than the configured hours. ``Log out`` removes the
+session from both, so the old cookie no longer logs anyone in. The password is checked by
+crpm_core (Argon2), never here.
+
+One process keeps the live sessions in NiceGUI's general storage (:class:`LocalSessions`).
+Several processes behind a load balancer keep them in Redis, one key per session
+(:class:`RedisSessions`), so that any process knows every session and a log-out ends it
+everywhere at once; NiceGUI's own storage is then in Redis too (``NICEGUI_REDIS_URL``).
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import math
 import secrets
 import time
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol, cast
 from urllib.parse import quote, urlsplit
 
 import attrs
 from nicegui import Client, app, ui
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from crpm_core import CRPM, errors
 from crpm_ui.feedback import DATABASE_DOWN, db
@@ -27,13 +37,20 @@ from crpm_ui.feedback import DATABASE_DOWN, db
 __all__ = [
     "LOGIN_ROUTE",
     "AuthGate",
+    "LocalSessions",
+    "RedisSessions",
     "SessionPolicy",
+    "SessionStore",
+    "SessionsUnavailable",
     "current_user",
     "log_in",
     "log_out",
     "login_page",
     "safe_target",
+    "use_sessions",
 ]
+
+log = logging.getLogger("crpm_ui.auth")
 
 LOGIN_ROUTE = "/login"
 USER_KEY = "crpm_login"
@@ -57,12 +74,146 @@ class SessionPolicy:
 POLICY = SessionPolicy()
 
 
-def _sessions() -> dict[str, Any]:
-    live = app.storage.general.get(SESSIONS_KEY)
-    if not isinstance(live, dict):
-        live = {}
+SESSIONS_DOWN = (
+    "Logins cannot be checked right now (the session store does not answer). Try again in a moment."
+)
+
+
+class SessionsUnavailable(Exception):
+    """The shared table of sessions cannot be reached (Redis does not answer)."""
+
+
+class SessionStore(Protocol):
+    """The table of live sessions: session id → ``{"user", "seen"}``."""
+
+    def get(self, sid: str) -> dict[str, Any] | None: ...
+    def put(self, sid: str, record: dict[str, Any]) -> None: ...
+    def drop(self, sid: str) -> None: ...
+    def drop_user(self, username: str) -> None: ...
+    def prune(self, now: float) -> None:
+        """Forget the sessions idle longer than the policy allows."""
+
+
+class LocalSessions:
+    """The live sessions of one process, in NiceGUI's general storage (a file, 0600)."""
+
+    def _live(self) -> dict[str, Any]:
+        live = app.storage.general.get(SESSIONS_KEY)
+        if not isinstance(live, dict):
+            live = {}
+            app.storage.general[SESSIONS_KEY] = live
+        return live
+
+    def _save(self, live: dict[str, Any]) -> None:
         app.storage.general[SESSIONS_KEY] = live
-    return live
+
+    def get(self, sid: str) -> dict[str, Any] | None:
+        record = self._live().get(sid)
+        return record if isinstance(record, dict) else None
+
+    def put(self, sid: str, record: dict[str, Any]) -> None:
+        live = self._live()
+        live[sid] = record
+        self._save(live)
+
+    def drop(self, sid: str) -> None:
+        live = self._live()
+        if live.pop(sid, None) is not None:
+            self._save(live)
+
+    def drop_user(self, username: str) -> None:
+        live = self._live()
+        for sid in [k for k, v in live.items() if v.get("user") == username]:
+            del live[sid]
+        self._save(live)
+
+    def prune(self, now: float) -> None:
+        live = self._live()
+        idle = POLICY.idle_seconds
+        for old in [k for k, v in live.items() if now - float(v.get("seen", 0)) > idle]:
+            del live[old]
+        self._save(live)
+
+
+class RedisSessions:
+    """The live sessions of every process, in Redis: one key per session that expires when
+    the session would, and one set per user (to end all of a user's sessions)."""
+
+    def __init__(self, url: str, key_prefix: str = "nicegui:") -> None:
+        import redis
+
+        self._client = redis.Redis.from_url(
+            url, socket_connect_timeout=5, health_check_interval=10, decode_responses=True
+        )
+        self._prefix = f"{key_prefix}crpm-"
+
+    def _key(self, sid: str) -> str:
+        return f"{self._prefix}session:{sid}"
+
+    def _user_key(self, username: str) -> str:
+        return f"{self._prefix}user-sessions:{username}"
+
+    @contextmanager
+    def _reached(self) -> Iterator[None]:
+        """Turn Redis' own errors into :class:`SessionsUnavailable`."""
+        import redis
+
+        try:
+            yield
+        except redis.RedisError as exc:
+            raise SessionsUnavailable(str(exc)) from exc
+
+    @staticmethod
+    def _ttl() -> int:
+        """Seconds a session key outlives its last use: the idle time, and a little more
+        (a session's end is decided by its ``seen`` time; the expiry only tidies up)."""
+        return math.ceil(POLICY.idle_seconds + 2 * SEEN_EVERY)
+
+    def get(self, sid: str) -> dict[str, Any] | None:
+        with self._reached():
+            raw = cast("str | None", self._client.get(self._key(sid)))
+        if raw is None:
+            return None
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            return None
+        return record if isinstance(record, dict) else None
+
+    def put(self, sid: str, record: dict[str, Any]) -> None:
+        ttl = self._ttl()
+        user_key = self._user_key(str(record.get("user")))
+        with self._reached(), self._client.pipeline() as pipe:
+            pipe.set(self._key(sid), json.dumps(record), ex=ttl)
+            pipe.sadd(user_key, sid)
+            pipe.expire(user_key, ttl)
+            pipe.execute()
+
+    def drop(self, sid: str) -> None:
+        record = self.get(sid)
+        with self._reached(), self._client.pipeline() as pipe:
+            pipe.delete(self._key(sid))
+            if record is not None:
+                pipe.srem(self._user_key(str(record.get("user"))), sid)
+            pipe.execute()
+
+    def drop_user(self, username: str) -> None:
+        user_key = self._user_key(username)
+        with self._reached():
+            sids = cast("set[str]", self._client.smembers(user_key))
+            self._client.delete(user_key, *(self._key(sid) for sid in sids))
+
+    def prune(self, now: float) -> None:
+        """Nothing to do: each session's key expires by itself."""
+
+
+_STORE: SessionStore = LocalSessions()
+
+
+def use_sessions(store: SessionStore) -> None:
+    """Keep the live sessions in ``store`` (``setup`` calls it; the default is local)."""
+    global _STORE
+    _STORE = store
 
 
 def current_user(*, touch: bool = True) -> str | None:
@@ -74,12 +225,12 @@ def current_user(*, touch: bool = True) -> str | None:
     if not isinstance(login, dict):
         return None
     sid, user, seen = login.get("sid"), login.get("user"), login.get("seen")
-    live = _sessions().get(sid) if isinstance(sid, str) else None
+    live = _STORE.get(sid) if isinstance(sid, str) else None
     now = time.time()
     if (
         not isinstance(user, str)
         or not isinstance(seen, int | float)
-        or not isinstance(live, dict)
+        or live is None
         or live.get("user") != user
         or now - max(seen, float(live.get("seen", 0))) > POLICY.idle_seconds
     ):
@@ -87,8 +238,7 @@ def current_user(*, touch: bool = True) -> str | None:
         return None
     if touch and isinstance(sid, str) and now - seen > SEEN_EVERY:
         app.storage.user[USER_KEY] = {**login, "seen": now}
-        _sessions()[sid] = {**live, "seen": now}
-        app.storage.general[SESSIONS_KEY] = _sessions()
+        _STORE.put(sid, {**live, "seen": now})
     return user
 
 
@@ -97,33 +247,25 @@ def log_in(username: str) -> None:
     log_out()
     now = time.time()
     sid = secrets.token_urlsafe(32)
-    live = _sessions()
     # Sessions idle past their time are dropped whenever someone logs in.
-    for old in [k for k, v in live.items() if now - float(v.get("seen", 0)) > POLICY.idle_seconds]:
-        del live[old]
-    live[sid] = {"user": username, "seen": now}
-    app.storage.general[SESSIONS_KEY] = live
+    _STORE.prune(now)
+    _STORE.put(sid, {"user": username, "seen": now})
     app.storage.user[USER_KEY] = {"sid": sid, "user": username, "seen": now}
 
 
 def log_out() -> None:
-    """End this browser's session on the server (every tab of it)."""
+    """End this browser's session on the server (every tab of it, every process)."""
     try:
         login = app.storage.user.pop(USER_KEY, None)
     except (RuntimeError, AssertionError):
         return
     if isinstance(login, dict) and isinstance(login.get("sid"), str):
-        live = _sessions()
-        if live.pop(login["sid"], None) is not None:
-            app.storage.general[SESSIONS_KEY] = live
+        _STORE.drop(login["sid"])
 
 
 def end_sessions_of(username: str) -> None:
     """End every session of ``username`` (deactivated, or their password was reset)."""
-    live = _sessions()
-    for sid in [k for k, v in live.items() if v.get("user") == username]:
-        del live[sid]
-    app.storage.general[SESSIONS_KEY] = live
+    _STORE.drop_user(username)
 
 
 def safe_target(target: object) -> str:
@@ -167,7 +309,12 @@ class AuthGate(BaseHTTPMiddleware):
         path = request.url.path
         if path == LOGIN_ROUTE or path.startswith(open_paths()):
             return await call_next(request)
-        if current_user() is None:
+        try:
+            who = current_user()
+        except SessionsUnavailable as exc:
+            log.warning("the session store does not answer: %s", exc)
+            return PlainTextResponse(SESSIONS_DOWN, status_code=503, headers={"Retry-After": "10"})
+        if who is None:
             target = path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(login_url(target), status_code=303)
         return await call_next(request)
@@ -239,7 +386,11 @@ def login_page(crm: CRPM, *, title: str, language: Any) -> None:
                 except errors.StorageError:
                     problem.text = DATABASE_DOWN
                     return
-                log_in(user.username)
+                try:
+                    log_in(user.username)
+                except SessionsUnavailable:
+                    problem.text = SESSIONS_DOWN
+                    return
                 ui.navigate.to(target)
 
             for field in (username, password):

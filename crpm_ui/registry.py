@@ -33,6 +33,11 @@ BUILTIN = {
     "analytics": "crpm_ui.modules.analytics:module",
     "users": "crpm_ui.modules.users:module",
     "audit": "crpm_ui.modules.audit:module",
+    "orders": "crpm_ui.modules.orders:module",
+    "customer_page": "crpm_ui.modules.customer_page:module",
+    "product_page": "crpm_ui.modules.product_page:module",
+    "settings": "crpm_ui.modules.settings:module",
+    "insights": "crpm_ui.modules.insights:module",
 }
 """The app's own pages (also declared as entry points): always there, even when the
 installed package's metadata is older than its code (an editable install)."""
@@ -72,6 +77,10 @@ class Module:
     permission: str | None = None
     """What the user's role must be allowed (``crpm_core.domain.staff.PERMISSIONS``) to see
     the page; ``None``: every logged-in user."""
+    section: str | None = None
+    """The route of the list page this one belongs to, whose navigation link is marked
+    current here (``/purchases`` for ``/orders/{order_id}``); ``None``: the route's own
+    prefix (``/customers`` for ``/customers/{customer_id}``)."""
 
     def __attrs_post_init__(self) -> None:
         if not self.route.startswith("/"):

@@ -52,8 +52,8 @@ body.body--dark { --crpm-muted: #bdbdbd; color-scheme: dark; }
 .crpm-page { width: 100%; max-width: 1400px; min-width: 0; margin: 0 auto; }
 .crpm-page > * { min-width: 0; max-width: 100%; }
 .crpm-nav a { color: inherit; text-decoration: none; }
-.crpm-nav a[aria-current="page"] { font-weight: 700; background: rgba(21, 101, 192, 0.12); }
-body.body--dark .crpm-nav a[aria-current="page"] { background: rgba(144, 202, 249, 0.16); }
+.crpm-nav a[aria-current] { font-weight: 700; background: rgba(21, 101, 192, 0.12); }
+body.body--dark .crpm-nav a[aria-current] { background: rgba(144, 202, 249, 0.16); }
 .nicegui-link { color: var(--q-primary); }
 /* NiceGUI fades a hovered link to 80 %, below 4.5:1; a thicker underline shows the hover. */
 .nicegui-link:hover, .nicegui-link:active { opacity: 1; text-decoration-thickness: 2px; }
@@ -74,6 +74,16 @@ TABLE_PICKER_NAMES = """
       const control = input.closest(".q-table__control");
       const words = control?.querySelector("span.q-table__bottom-item")?.textContent;
       input.setAttribute("aria-label", (words || "Rows per page").replace(/:\\s*$/, ""));
+    }
+    // Quasar's uploader draws its "add files" button (and the file input in it) with an
+    // icon alone: both are named after the uploader's label.
+    for (const uploader of document.querySelectorAll(".q-uploader")) {
+      const label = uploader.querySelector(".q-uploader__title")?.textContent || "Choose a file";
+      for (const part of uploader.querySelectorAll(
+        ".q-uploader__header a.q-btn:not([aria-label]), input.q-uploader__input:not([aria-label])"
+      )) {
+        part.setAttribute("aria-label", label);
+      }
     }
   };
   const everything = { childList: true, subtree: true };
@@ -134,6 +144,8 @@ def frame(ctx: PageContext, modules: Sequence[PageModule]) -> Iterator[None]:
         drawer.props('aria-label="Main navigation"')
         with ui.element("nav").props('aria-label="Pages"').classes("w-full"):
             for module in modules:
+                if "{" in module.route:  # a record's own page (/customers/{id}): no nav link
+                    continue
                 with (
                     ui.link(target=module.route)
                     .classes("flex items-center gap-3 px-4 py-3 rounded w-full")
@@ -143,6 +155,10 @@ def frame(ctx: PageContext, modules: Sequence[PageModule]) -> Iterator[None]:
                     ui.label(module.title)
                 if module.route == ctx.module.route:
                     link.props('aria-current="page"')
+                elif getattr(ctx.module, "section", None) == module.route or (
+                    ctx.module.route.startswith(module.route + "/{")  # its record's page
+                ):
+                    link.props('aria-current="true"')
 
     with ui.header(elevated=True).classes("crpm-header items-center gap-2 px-2 py-1"):
         ui.button(icon="menu", on_click=drawer.toggle).props(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
@@ -13,6 +14,7 @@ from crpm_core import Page, errors
 from crpm_ui.feedback import db, field_error, report
 
 __all__ = [
+    "PHONE_CARDS",
     "Query",
     "ServerTable",
     "confirm",
@@ -20,13 +22,19 @@ __all__ = [
     "form_dialog",
     "form_fields",
     "form_result",
+    "link_cell_slot",
     "run_dialog",
     "save_or_mark",
     "tile",
     "whole",
+    "whole_text",
 ]
 
 T = TypeVar("T")
+
+PHONE_CARDS = ":grid=\"window.matchMedia('(max-width: 599.98px)').matches\""
+"""Props of a table that, opened on a phone, shows each row as a card with every column
+(a history's Total too) instead of a table wider than the screen."""
 
 
 def tile(label: str, value: str, icon: str, *, marker: str) -> ui.label:
@@ -81,11 +89,16 @@ async def form_result(dialog: ui.dialog, kind: type[T]) -> T | None:
     return result if isinstance(result, kind) else None
 
 
-def form_fields(fields: Mapping[str, Any]) -> None:
-    """Give a form's fields their look; typing in a field clears its error message."""
+def form_fields(
+    fields: Mapping[str, Any], *, submit: Callable[[], Awaitable[None]] | None = None
+) -> None:
+    """Give a form's fields their look; typing in a field clears its error message. With
+    ``submit``, Enter in a text field submits the form (as the save button does)."""
     for field in fields.values():
         field.classes("w-full").props("outlined")
         field.on_value_change(lambda e: setattr(e.sender, "error", None))
+        if submit is not None and isinstance(field, ui.input):
+            field.on("keydown.enter", submit)
 
 
 def form_buttons(
@@ -247,6 +260,33 @@ def name_button_slot(column: str, event: str, *, label_field: str, prefix: str) 
         f" @click=\"() => $parent.$emit('{event}', props.row.id)\" />"
         "</q-td>"
     )
+
+
+def link_cell_slot(
+    column: str, *, href: str, label_field: str = "name", id_field: str = "id"
+) -> str:
+    """A cell that shows ``label_field`` as a link to the row's own page: ``href`` is a route
+    with ``{id}`` (``/customers/{id}``), filled from the row's ``id_field``. A real link: Tab
+    reaches it, Enter follows it, and the browser can open it in a new tab."""
+    target = "'" + href.replace("{id}", f"' + props.row.{id_field} + '") + "'"
+    return (
+        f'<q-td key="{column}" :props="props">'
+        f'<a class="nicegui-link crpm-row-link" :href="{target}">'
+        f"{{{{ props.row.{label_field} }}}}</a>"
+        "</q-td>"
+    )
+
+
+def whole_text(value: object) -> int | None:
+    """A typed whole number (``"12"``, ``" -3 "``) as an ``int``, or ``None`` if the text is
+    not one (``"1.5"``, ``"abc"``, empty). Number fields that clamp or round what was typed
+    (Quasar's ``min``/``precision``) hide the user's mistake; forms read text instead and let
+    crpm_core refuse a value out of range, naming the field."""
+    text = str(value if value is not None else "").strip().replace("\u2212", "-")
+    return int(text) if _WHOLE.fullmatch(text) else None
+
+
+_WHOLE = re.compile(r"[+-]?[0-9]{1,18}")
 
 
 def whole(value: object) -> int | None:

@@ -74,8 +74,12 @@ def suggested_quantity(reorder_point: int, velocity: Fraction, days: int, stock:
     return max(0, math.ceil(reorder_point + velocity * days - stock))
 
 
-def reorder_order(row: ReorderSuggestion) -> tuple[bool, Fraction, str, int]:
+def reorder_order(row: ReorderSuggestion) -> tuple[bool, float, Fraction, str, int]:
     """The order of the reorder list: fewest days of cover first, products that sold
-    nothing last, then by name and id."""
+    nothing last, then by name and id.
+
+    The float of the cover decides almost every comparison cheaply; the exact fraction
+    behind it breaks the ties a float cannot tell apart, so the order stays exact."""
     cover = row.days_of_cover
-    return (cover is None, Fraction(0) if cover is None else cover, row.name, row.product_id)
+    exact = Fraction(0) if cover is None else cover
+    return (cover is None, float(exact), exact, row.name, row.product_id)

@@ -56,6 +56,8 @@ class Party:
 
     active: bool
     stock: int = 0
+    name: str | None = None
+    """How people know the record, for a refusal's message."""
 
 
 def check_sale(
@@ -86,10 +88,10 @@ def check_order(
         if product is None:
             raise NotFound("product", product_id)
     if not customer.active:
-        raise InactiveRecord("customer", customer_id)
+        raise InactiveRecord("customer", customer_id, name=customer.name)
     for product_id, product, _ in products:
         if product is not None and not product.active:
-            raise InactiveRecord("product", product_id)
+            raise InactiveRecord("product", product_id, name=product.name)
     for product_id, product, requested in products:
         if product is not None and product.stock < requested:
             raise InsufficientStock(product_id, requested, product.stock)

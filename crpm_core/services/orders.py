@@ -28,15 +28,21 @@ from crpm_core.services.unit_of_work import Scope, UnitOfWork
 # same products in different orders queue instead of deadlocking. SQLite's BEGIN IMMEDIATE
 # already excludes every other writer; there the clauses are left out.
 _CUSTOMER = (
-    select(customers.c.active).where(customers.c.id == bindparam("cid")).with_for_update(read=True)
+    select(customers.c.active, customers.c.name)
+    .where(customers.c.id == bindparam("cid"))
+    .with_for_update(read=True)
 )
 _PRODUCT = (
-    select(products.c.id, products.c.active, products.c.stock, products.c.price_minor)
+    select(
+        products.c.id, products.c.active, products.c.stock, products.c.price_minor, products.c.name
+    )
     .where(products.c.id == bindparam("pid"))
     .with_for_update()
 )
 _PRODUCTS = (
-    select(products.c.id, products.c.active, products.c.stock, products.c.price_minor)
+    select(
+        products.c.id, products.c.active, products.c.stock, products.c.price_minor, products.c.name
+    )
     .where(products.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(products.c.id)
     .with_for_update()
@@ -105,7 +111,7 @@ def place_order(
         found = {r.id: r for r in conn.execute(_PRODUCTS, {"ids": sorted(totals)})}
     rules.check_order(
         customer_id,
-        None if buyer is None else rules.Party(bool(buyer.active)),
+        None if buyer is None else rules.Party(bool(buyer.active), name=buyer.name),
         [(pid, _party(found.get(pid)), units) for pid, units in totals.items()],
     )
     if ref is not None and conn.execute(select(orders.c.id).where(orders.c.ref == ref)).first():
@@ -199,7 +205,7 @@ def audited(order: Order) -> dict[str, object]:
 
 
 def _party(row: Any) -> rules.Party | None:
-    return None if row is None else rules.Party(bool(row.active), int(row.stock))
+    return None if row is None else rules.Party(bool(row.active), int(row.stock), row.name)
 
 
 def _ref_taken(ref: str) -> Conflict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from nicegui import ui
 
@@ -15,6 +15,7 @@ from crpm_core.domain import Bucket, CustomerRanking, PeriodSales, ProductPerfor
 from crpm_core.tabular import csv_bytes
 from crpm_ui import downloads, theme
 from crpm_ui.context import PageContext
+from crpm_ui.empty import calm_no_data
 from crpm_ui.feedback import db, guarded
 from crpm_ui.formatting import money
 from crpm_ui.registry import Module
@@ -27,6 +28,10 @@ TOP = 10
 MAX_EXPORT_ROWS = 200_000
 """Above this many stock updates the browser download is refused (the CLI streams any size)."""
 BUCKETS: dict[str, str] = {"day": "Day", "week": "Week", "month": "Month"}
+MAX_POINTS = 400
+"""The most bars the over-time chart draws: a longer range is grouped by a longer bucket
+(a day per bar up to 400 days, a week per bar up to about 7 years, else a month)."""
+NO_SALES = "No sales in this range"
 
 CUSTOMER_COLUMNS: list[dict[str, Any]] = [
     {"name": "rank", "label": "#", "field": "rank", "align": "right"},
@@ -67,20 +72,67 @@ def to_range(first: date, last: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def period_label(at: datetime, bucket: str) -> str:
-    if bucket == "month":
-        return at.strftime("%Y-%m")
-    return at.strftime("%Y-%m-%d")
+_BUCKET_DAYS: dict[str, int] = {"day": 1, "week": 7, "month": 31}
 
 
-def over_time_options(series: list[PeriodSales], bucket: str) -> dict[str, Any]:
+def points(first: date, last: date, bucket: str) -> int:
+    """About how many bars ``first``..``last`` (whole days) makes when grouped by ``bucket``
+    (an upper bound: one more for a period cut at each end)."""
+    return ((last - first).days + 1) // _BUCKET_DAYS[bucket] + 2
+
+
+def fitting_bucket(first: date, last: date, bucket: str) -> str:
+    """``bucket``, or the shortest longer one whose chart keeps to :data:`MAX_POINTS`."""
+    order = list(BUCKETS)
+    for choice in order[order.index(bucket) :]:
+        if points(first, last, choice) <= MAX_POINTS:
+            return choice
+    return "month"
+
+
+def next_start(at: datetime, bucket: str) -> datetime:
+    """The start of the period after the one starting at ``at``."""
+    if bucket == "day":
+        return at + timedelta(days=1)
+    if bucket == "week":
+        return at + timedelta(days=7)
+    return (at.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def period_label(at: datetime, bucket: str, bounds: tuple[datetime, datetime] | None = None) -> str:
+    """``2026-10`` for a month, ``2026-10-26`` for a day or the Monday of a week, with
+    " (partial)" when the range ``bounds`` (``[start, end)``) covers only part of it."""
+    text = at.strftime("%Y-%m") if bucket == "month" else at.strftime("%Y-%m-%d")
+    if bounds is not None and bucket != "day":
+        start, end = bounds
+        if at < start or next_start(at, bucket) > end:
+            text += " (partial)"
+    return text
+
+
+def no_data(options: dict[str, Any], message: str = NO_SALES) -> dict[str, Any]:
+    """``options`` with ``message`` written across the empty chart."""
     return {
+        **options,
+        "title": {
+            "text": message,
+            "left": "center",
+            "top": "middle",
+            "textStyle": {"fontSize": 14, "fontWeight": "normal"},
+        },
+    }
+
+
+def over_time_options(
+    series: list[PeriodSales], bucket: str, bounds: tuple[datetime, datetime] | None = None
+) -> dict[str, Any]:
+    options = {
         "grid": {"left": 8, "right": 8, "top": 56, "bottom": 8, "containLabel": True},
         "tooltip": {"trigger": "axis"},
         "legend": {"data": ["Revenue", "Units"], "top": 0},
         "xAxis": {
             "type": "category",
-            "data": [period_label(p.period_start, bucket) for p in series],
+            "data": [period_label(p.period_start, bucket, bounds) for p in series],
         },
         "yAxis": [{"type": "value", "name": "Revenue"}, {"type": "value", "name": "Units"}],
         "series": [
@@ -93,11 +145,15 @@ def over_time_options(series: list[PeriodSales], bucket: str) -> dict[str, Any]:
             },
         ],
     }
+    if not any(p.units_sold or p.revenue for p in series):
+        return no_data(options)
+    return options
 
 
 def ranking_options(names: Sequence[str], values: Sequence[float], axis: str) -> dict[str, Any]:
-    """A horizontal bar chart, the first name on top."""
-    return {
+    """A horizontal bar chart, the first name on top; with no names, it says there were no
+    sales."""
+    options = {
         "grid": {"left": 8, "right": 24, "top": 24, "bottom": 24, "containLabel": True},
         "tooltip": {"trigger": "axis"},
         "xAxis": {"type": "value"},
@@ -109,6 +165,20 @@ def ranking_options(names: Sequence[str], values: Sequence[float], axis: str) ->
         },
         "series": [{"type": "bar", "name": axis, "data": values}],
     }
+    return options if names else no_data(options)
+
+
+def best_and_least(
+    performance: Sequence[ProductPerformance],
+) -> tuple[list[ProductPerformance], list[ProductPerformance]]:
+    """The best-selling products (those that sold, most units first) and the least-selling
+    (fewest first, those that sold nothing included), :data:`TOP` of each; both empty when
+    nothing sold in the range, so no product is ranked at 0 units among no sales."""
+    if not any(p.units_sold for p in performance):
+        return [], []
+    best = [p for p in performance if p.units_sold > 0][:TOP]
+    least = list(reversed(performance[-TOP:]))
+    return best, least
 
 
 def _customer_row(r: CustomerRanking) -> dict[str, Any]:
@@ -143,6 +213,8 @@ class AnalyticsPage:
         first, last = default_range()
         self.first, self.last = first, last
         self.bucket: Bucket = "day"
+        self._chart_asked = 0
+        self._data_asked = 0
         self.customers: list[CustomerRanking] = []
         self.performance: list[ProductPerformance] = []
         self.product_names: dict[int, str] = {}
@@ -153,9 +225,13 @@ class AnalyticsPage:
             for field in (self.from_input, self.to_input):
                 field.props("outlined dense type=date stack-label debounce=400").classes("w-44")
                 field.without_auto_validation().on_value_change(self._on_range)
-            ui.toggle(BUCKETS, value="day", on_change=self._on_bucket).props(
-                'aria-label="Group by"'
-            ).mark("bucket")
+            self.bucket_toggle = (
+                ui.toggle(BUCKETS, value="day", on_change=self._on_bucket)
+                .props('aria-label="Group by"')
+                .mark("bucket")
+            )
+        self.range_hint = ui.label("").classes("crpm-muted text-body2").mark("range-hint")
+        self._show_hint()
 
         with ui.row().classes("w-full gap-3"):
             self.revenue = tile("Revenue", "0.00", "payments", marker="a-revenue")
@@ -193,8 +269,9 @@ class AnalyticsPage:
                 .mark("top-customers-table")
             )
             self.customer_table.props(
-                'flat dense aria-label="Top customers" no-data-label="No sales"'
+                f'flat dense aria-label="Top customers" no-data-label="{NO_SALES}"'
             )
+            calm_no_data(self.customer_table, "info")
         with ui.card().classes("w-full min-w-0").props("flat bordered"):
             self._table_heading("Stock levels", self.download_stock, "csv-stock")
             self.stock_table = (
@@ -207,8 +284,9 @@ class AnalyticsPage:
                 .mark("stock-table")
             )
             self.stock_table.props(
-                'flat dense aria-label="Stock levels" no-data-label="No products"'
+                'flat dense aria-label="Stock levels" no-data-label="No products yet"'
             )
+            calm_no_data(self.stock_table, "info")
         with ui.card().classes("w-full min-w-0").props("flat bordered"):
             self._table_heading("Stock updates", self.download_movements, "csv-movements")
             self.movement_table: ServerTable[StockMovement] = ServerTable(
@@ -231,10 +309,33 @@ class AnalyticsPage:
                 f'outline dense aria-label="Download {text.lower()} as CSV"'
             ).mark(marker)
 
+    def _show_hint(self) -> None:
+        """Say what From and To mean, and the same range on the command line, whose
+        ``--end`` is exclusive (the day after To)."""
+        after = self.last + timedelta(days=1)
+        self.range_hint.text = (
+            "From and To are whole UTC days, both included. On the command line, whose "
+            f"--end is the day after: --start {self.first.isoformat()} --end {after.isoformat()}"
+        )
+
     # -- data --------------------------------------------------------------------------------
 
     def range(self) -> tuple[datetime, datetime]:
         return to_range(self.first, self.last)
+
+    def _fit_bucket(self) -> None:
+        """Group a long range by a longer bucket, so no request draws (or builds) more than
+        :data:`MAX_POINTS` bars, and tell the user."""
+        fitted = fitting_bucket(self.first, self.last, self.bucket)
+        if fitted != self.bucket:
+            wanted = self.bucket
+            self.bucket = cast(Bucket, fitted)
+            self.bucket_toggle.set_value(fitted)  # its handler sees the bucket unchanged
+            ui.notify(
+                f"Grouped by {fitted}: a {wanted} per bar would make "
+                f"{points(self.first, self.last, wanted):,} bars",
+                type="info",
+            )
 
     @guarded
     async def _on_range(self) -> None:
@@ -257,28 +358,47 @@ class AnalyticsPage:
             self.to_input.error = f"Choose at most {downloads.MAX_RANGE_DAYS:,} days"
             return
         self.first, self.last = parsed["first"], parsed["last"]
+        self._show_hint()
+        self._fit_bucket()
         await self.refresh()
 
     @guarded
     async def _on_bucket(self, e: Any) -> None:
-        if e.value in BUCKETS:
+        if e.value in BUCKETS and e.value != self.bucket:
             self.bucket = e.value
+            self._fit_bucket()
             await self.refresh(only_over_time=True)
 
     async def refresh(self, *, only_over_time: bool = False) -> None:
         start, end = self.range()
+        bucket = self.bucket
         crm = self.crm
+        # Answers may come back out of order (a new range or bucket while one loads): each
+        # part of the page shows only the answer to the latest question asked of it.
+        self._chart_asked += 1
+        chart_asked = self._chart_asked
         if only_over_time:
-            series = await db(crm.reports.sales_over_time, bucket=self.bucket, start=start, end=end)
-            theme.set_chart_data(self.ctx, self.over_time, over_time_options(series, self.bucket))
+            series = await db(crm.reports.sales_over_time, bucket=bucket, start=start, end=end)
+            if chart_asked == self._chart_asked:
+                theme.set_chart_data(
+                    self.ctx, self.over_time, over_time_options(series, bucket, (start, end))
+                )
             return
+        self._data_asked += 1
+        data_asked = self._data_asked
         summary, series, customers, performance, low = await asyncio.gather(
             db(crm.reports.sales_summary, start=start, end=end),
-            db(crm.reports.sales_over_time, bucket=self.bucket, start=start, end=end),
+            db(crm.reports.sales_over_time, bucket=bucket, start=start, end=end),
             db(crm.reports.top_customers, limit=TOP, start=start, end=end),
             db(crm.reports.product_performance, start=start, end=end),
             db(crm.products.low_stock),
         )
+        if chart_asked == self._chart_asked:
+            theme.set_chart_data(
+                self.ctx, self.over_time, over_time_options(series, bucket, (start, end))
+            )
+        if data_asked != self._data_asked:
+            return
         low_ids = {p.id for p in low}
         self.customers, self.performance = customers, performance
         self.product_names = {p.product_id: p.name for p in performance}
@@ -286,7 +406,6 @@ class AnalyticsPage:
         self.units.text = f"{summary.units_sold:,}"
         self.purchases.text = f"{summary.purchase_count:,}"
         self.average.text = money(summary.average_order_value)
-        theme.set_chart_data(self.ctx, self.over_time, over_time_options(series, self.bucket))
         theme.set_chart_data(
             self.ctx,
             self.top_chart,
@@ -294,8 +413,7 @@ class AnalyticsPage:
                 [c.name for c in customers], [float(c.revenue) for c in customers], "Revenue"
             ),
         )
-        best = performance[:TOP]
-        least = list(reversed(performance[-TOP:]))
+        best, least = best_and_least(performance)
         theme.set_chart_data(
             self.ctx,
             self.best_chart,

@@ -7,6 +7,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from nicegui import ui
 from nicegui.testing import User
 
 from crpm_core import CRPM
@@ -132,3 +133,143 @@ async def test_a_stock_update_download_too_big_for_a_browser_points_to_the_cli(
     await app_user.should_see("crpm export movements")
     with pytest.raises(TimeoutError):
         await app_user.download.next(timeout=0.5)
+
+
+# Defects of issue 12 (each failed before its fix) ---------------------------------------
+
+
+def _icons(user: User, marker: str) -> list[str]:
+    return [e.name for e in element(user, marker).descendants() if isinstance(e, ui.icon)]
+
+
+async def test_a_range_without_sales_ranks_no_product(app_user: User, shop: CRPM) -> None:
+    """Defect 9: no product is ranked at 0 units among no sales; the charts say so."""
+    sample_shop(shop)
+    await app_user.open("/analytics")
+    best = element(app_user, "chart-best")
+    least = element(app_user, "chart-least")
+    # with sales: the best-selling are those that sold; the least-selling include the
+    # product that sold nothing
+    assert best.options["yAxis"]["data"] == ["Tea", "@Cup"]
+    assert least.options["yAxis"]["data"] == ["Spoon", "@Cup", "Tea"]
+    assert "title" not in best.options
+    element(app_user, "range-from").value = "2001-01-01"
+    element(app_user, "range-to").value = "2001-01-31"
+    await until(lambda: element(app_user, "a-units").text == "0", what="an empty range")
+    for marker in ("chart-best", "chart-least", "chart-top-customers", "chart-over-time"):
+        options = element(app_user, marker).options
+        assert options["title"]["text"] == "No sales in this range", marker
+    assert best.options["yAxis"]["data"] == [] and least.options["yAxis"]["data"] == []
+    assert best.options["series"][0]["data"] == []
+
+
+async def test_partial_periods_are_labelled_partial(app_user: User, shop: CRPM) -> None:
+    """Defect 10: a month the range covers only in part is "2026-10 (partial)"."""
+    await app_user.open("/analytics")
+    element(app_user, "range-from").value = "2026-10-31"
+    element(app_user, "range-to").value = "2026-11-30"
+    element(app_user, "bucket").value = "month"
+    chart = element(app_user, "chart-over-time")
+    await until(
+        lambda: chart.options["xAxis"]["data"] == ["2026-10 (partial)", "2026-11"],
+        what="month labels",
+    )
+    element(app_user, "range-to").value = "2026-12-01"
+    await until(
+        lambda: (
+            chart.options["xAxis"]["data"] == ["2026-10 (partial)", "2026-11", "2026-12 (partial)"]
+        ),
+        what="a partial last month",
+    )
+    element(app_user, "bucket").value = "week"  # 2026-10-26 is a Monday
+    await until(
+        lambda: (
+            chart.options["xAxis"]["data"][0] == "2026-10-26 (partial)"
+            and chart.options["xAxis"]["data"][1] == "2026-11-02"
+        ),
+        what="week labels",
+    )
+
+
+async def test_good_news_wears_no_warning(app_user: User, shop: CRPM) -> None:
+    """Defect 11: "Every product is well stocked" and "No purchases yet" are calm."""
+    shop.products.add(name="Tea", price="2.50", stock=500)
+    await app_user.open("/")
+    assert element(app_user, "tile-low-stock").text == "0"
+    assert _icons(app_user, "low-stock-link") == ["check_circle"]
+    for marker, icon in (("low-stock", "check_circle"), ("recent-purchases", "info")):
+        slot = table(app_user, marker).slots["no-data"].template or ""
+        assert f'name="{icon}"' in slot and "warning" not in slot, marker
+    shop.products.add(name="Mug", price="5.00", stock=1)  # at or below the default point
+    await app_user.open("/")
+    assert element(app_user, "tile-low-stock").text == "1"
+    assert _icons(app_user, "low-stock-link") == ["warning"]  # bad news may warn
+
+
+async def test_the_to_date_is_inclusive_and_the_cli_equivalent_is_shown(
+    app_user: User, shop: CRPM
+) -> None:
+    """Defect 14: the app's To is a whole day, included; the CLI's --end is the day after."""
+    await app_user.open("/analytics")
+    element(app_user, "range-from").value = "2026-02-01"
+    element(app_user, "range-to").value = "2026-02-28"
+    hint = element(app_user, "range-hint")
+    await until(lambda: "--start 2026-02-01 --end 2026-03-01" in hint.text, what="the hint")
+    assert "both included" in hint.text
+
+
+async def test_a_long_range_is_grouped_so_no_chart_is_huge(app_user: User, shop: CRPM) -> None:
+    """Defect 17: the over-time chart never has more than MAX_POINTS bars; a day per bar
+    over ten years is grouped by month, and an unbounded range is refused."""
+    from crpm_ui.modules import analytics
+
+    sample_shop(shop)
+    await app_user.open("/analytics")
+    chart = element(app_user, "chart-over-time")
+    last = datetime.now(UTC).date()
+    element(app_user, "range-from").value = (last - timedelta(days=3600)).isoformat()
+    await until(lambda: element(app_user, "bucket").value == "month", what="month buckets")
+    await until(lambda: 100 <= len(chart.options["xAxis"]["data"]) <= 120, what="months")
+    assert app_user.notify.contains("Grouped by month")
+    element(app_user, "bucket").value = "day"  # asked again: still grouped
+    await until(lambda: element(app_user, "bucket").value == "month", what="refused days")
+    assert len(chart.options["xAxis"]["data"]) <= analytics.MAX_POINTS
+    element(app_user, "range-from").value = (last - timedelta(days=300)).isoformat()
+    element(app_user, "bucket").value = "day"
+    await until(lambda: len(chart.options["xAxis"]["data"]) == 301, what="days again")
+    frm = element(app_user, "range-from")
+    frm.value = "0001-01-01"
+    element(app_user, "range-to").value = "9999-12-30"
+    await until(lambda: bool(frm.error), what="the unbounded range refused")
+    assert len(chart.options["xAxis"]["data"]) == 301  # nothing was built
+
+
+def test_every_range_the_page_accepts_fits_the_point_budget() -> None:
+    from datetime import date
+
+    from crpm_ui.downloads import MAX_RANGE_DAYS
+    from crpm_ui.modules import analytics
+
+    first = date(2020, 1, 1)
+    for days in (0, 1, 30, 399, 400, 2000, 2900, MAX_RANGE_DAYS):
+        last = first + timedelta(days=days)
+        for bucket in analytics.BUCKETS:
+            chosen = analytics.fitting_bucket(first, last, bucket)
+            assert analytics.points(first, last, chosen) <= analytics.MAX_POINTS, (days, bucket)
+            assert list(analytics.BUCKETS).index(chosen) >= list(analytics.BUCKETS).index(bucket)
+
+
+async def test_the_dashboard_links_to_the_reorder_list(app_user: User, shop: CRPM) -> None:
+    sample_shop(shop)
+    await app_user.open("/")
+    link = element(app_user, "reorder-link")
+    assert link.props["href"] == "/insights?tab=reorder"
+    assert "1 at or below their reorder point" in link.text
+    assert element(app_user, "low-stock-link").props["href"] == "/insights?tab=reorder"
+
+
+async def test_a_clerk_s_low_stock_tile_links_to_the_products(clerk: User, shop: CRPM) -> None:
+    sample_shop(shop)
+    await clerk.open("/")
+    assert element(clerk, "low-stock-link").props["href"] == "/products"
+    await clerk.should_not_see(marker="reorder-link")

@@ -24,14 +24,29 @@ PAGES = {
     "/products": "Products",
     "/purchases": "Purchases",
     "/analytics": "Analytics",
+    "/insights": "Insights",
     "/audit": "Audit",
     "/users": "Users",
+    "/settings": "Settings",
 }
+RECORD_PAGES = {
+    "/customers/{customer_id}": "Customer",
+    "/products/{product_id}": "Product",
+    "/orders/{order_id}": "Order",
+}
+"""A record's own page: no link of its own in the navigation (its list's link is current)."""
+LIST_OF = {"/orders/{order_id}": "/purchases"}
+"""The list a record page belongs to, where it is not the route's own prefix."""
 
 
-def test_the_registry_finds_the_seven_modules_in_order() -> None:
+def test_the_registry_finds_the_modules_in_order() -> None:
     found = load_modules()
-    assert [(m.route, m.title) for m in found] == list(PAGES.items())
+    order = sorted(
+        {**PAGES, **RECORD_PAGES}.items(),
+        key=lambda p: next(m.order for m in found if m.route == p[0]),
+    )
+    assert [(m.route, m.title) for m in found] == order
+    assert [m.route for m in found if m.route in PAGES] == list(PAGES)
     assert all(m.icon for m in found)
 
 
@@ -57,6 +72,27 @@ async def test_every_page_has_the_frame_and_its_title(app_user: User) -> None:
             link for link in app_user.find(kind=ui.link).elements if "aria-current" in link.props
         ]
         assert [link.props["href"] for link in current] == [route]
+
+
+async def test_a_record_page_has_no_nav_link_and_marks_its_list(app_user: User) -> None:
+    for route, title in RECORD_PAGES.items():
+        await app_user.open(route.split("{")[0] + "1")
+        assert element(app_user, "page-title").text == title
+        hrefs = [link.props["href"] for link in app_user.find(kind=ui.link).elements]
+        assert not any("{" in href for href in hrefs)
+        current = [
+            link.props["href"]
+            for link in app_user.find(kind=ui.link).elements
+            if "aria-current" in link.props
+        ]
+        assert current == [LIST_OF.get(route, route.split("/{")[0])]
+
+
+async def test_an_order_page_has_no_nav_link(app_user: User) -> None:
+    await app_user.open("/orders/1")
+    assert element(app_user, "page-title").text == "Order"
+    hrefs = [link.props["href"] for link in app_user.find(kind=ui.link).elements]
+    assert not any("{" in href for href in hrefs)
 
 
 async def test_navigation_links_open_their_page(app_user: User) -> None:
@@ -135,12 +171,17 @@ async def test_a_package_outside_crpm_ui_adds_a_page_by_entry_point(
     assert [m.title for m in modules] == [
         "Dashboard",
         "Customers",
+        "Customer",
         "Products",
+        "Product",
         "Purchases",
+        "Order",
         "Suppliers",
         "Analytics",
+        "Insights",
         "Audit",
         "Users",
+        "Settings",
     ]
     await log_in(user, *OWNER)
     await user.open("/suppliers")

@@ -33,7 +33,7 @@ def test_defaults_bind_to_loopback() -> None:
     args = parse_args([])
     assert (args.host, args.port, args.db, args.demo, args.native) == (
         "127.0.0.1",
-        8080,
+        None,  # 8080 in the browser; a free port for a native window
         None,
         False,
         False,
@@ -147,3 +147,31 @@ def test_plain_cells_and_numbers_stay_as_they_are() -> None:
     assert guard("Zoë O'Brien") == "Zoë O'Brien"
     data = csv_bytes(["a", "b", "c"], [["x,y", -4, None]]).decode("utf-8-sig")
     assert data == 'a,b,c\r\n"x,y",-4,\r\n'
+
+
+def test_a_port_in_use_is_said_before_anything_claims_to_run(tmp_path: Path) -> None:
+    # Issue 12, defect 16: it printed "CRPM is running at ..." and then failed.
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("--port", str(port), "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"crpm-ui: error: port {port} on 127.0.0.1 is already in use")
+    assert "--port" in result.stderr
+    assert "CRPM is running" not in result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_free_port_has_no_problem_and_a_bad_one_is_named() -> None:
+    from crpm_ui.main import free_port, port_problem
+
+    port = free_port("127.0.0.1")
+    assert port_problem("127.0.0.1", port) is None
+    assert port_problem("127.0.0.1", 70000) == "--port must be between 1 and 65535, not 70000"
+    problem = port_problem("no-such-host.invalid", port)
+    assert problem is not None and problem.startswith(
+        f"cannot listen on no-such-host.invalid:{port}"
+    )
