@@ -369,6 +369,16 @@ def build_parser() -> argparse.ArgumentParser:
     dem.add_argument("--purchases", type=_positive, default=3000)
     dem.add_argument("--seed", type=int, default=7)
     dem.set_defaults(run=_demo)
+
+    chk = commands.add_parser(
+        "check",
+        parents=[common],
+        help="verify stock against the ledger and the rollups against the purchases",
+        description="Verify what CRPM keeps twice: each product's stock against the sum of its "
+        "stock ledger, and the sales rollups (per day, product and customer) against the "
+        "purchases. Prints one line per difference and exits 1, or one OK line and exits 0.",
+    )
+    chk.set_defaults(run=_check)
     return parser
 
 
@@ -829,3 +839,15 @@ def _silence_stdout() -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _check(args: argparse.Namespace) -> int:
+    with _connect(args) as crm:
+        found = crm.check()
+    for line in found:
+        print(line)
+    if found:
+        print(f"{len(found):,} difference{'s' if len(found) != 1 else ''}", file=sys.stderr)
+        return 1
+    print("OK: every product's stock matches its ledger, every rollup matches the purchases")
+    return 0

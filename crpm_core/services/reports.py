@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import case, desc, func, literal, select
+from sqlalchemy import case, desc, func, literal, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from crpm_core.domain import (
@@ -38,7 +38,14 @@ from crpm_core.domain import validation as v
 from crpm_core.errors import ValidationError
 from crpm_core.persistence import mappers
 from crpm_core.persistence.dialects import Sums, UTCDateTime, whole_days, with_exact_sums
-from crpm_core.persistence.tables import customers, products, purchases, stock_movements
+from crpm_core.persistence.tables import (
+    customer_sales,
+    customers,
+    products,
+    purchases,
+    sales_days,
+    stock_movements,
+)
 from crpm_core.services import rollups
 from crpm_core.services._common import in_range
 from crpm_core.services.settings import current_settings
@@ -99,6 +106,25 @@ class Reports:
             stock_narrow.append(products.c.id == pid)
 
         def sales(sums: Sums) -> Any:
+            if lo is None and hi is None and not narrow:  # all time: the rollups
+                d, c = sales_days.c, customer_sales.c
+                days = select(
+                    sums.sum(d.revenue_minor).label("revenue"),
+                    func.sum(d.units).label("units"),
+                    func.sum(d.returned).label("returned"),
+                    func.sum(d.lines).label("purchases"),
+                ).subquery()
+                buyers = (
+                    select(
+                        func.sum(c.orders).label("orders"),
+                        func.count().label("buyers"),
+                    )
+                    .where(c.lines > 0)
+                    .subquery()
+                )
+                return conn.execute(
+                    select(days, buyers).select_from(days.join(buyers, true()))
+                ).one()
             return conn.execute(
                 select(
                     sums.sum(p.total_minor).label("revenue"),
@@ -166,18 +192,28 @@ class Reports:
         p = purchases.c
 
         def ranking(sums: Sums) -> Any:
+            c = customer_sales.c
             totals = (
-                select(
-                    p.customer_id,
-                    func.count().label("purchase_count"),
-                    func.count(func.distinct(p.order_id)).label("order_count"),
-                    func.sum(NET_UNITS).label("units"),
-                    sums.sum(p.total_minor).label("revenue"),
+                (
+                    select(
+                        p.customer_id,
+                        func.count().label("purchase_count"),
+                        func.count(func.distinct(p.order_id)).label("order_count"),
+                        func.sum(NET_UNITS).label("units"),
+                        sums.sum(p.total_minor).label("revenue"),
+                    )
+                    .where(*_live(lo, hi))
+                    .group_by(p.customer_id)
                 )
-                .where(*_live(lo, hi))
-                .group_by(p.customer_id)
-                .subquery()
-            )
+                if lo is not None or hi is not None
+                else select(  # all time: the customers' rollups
+                    c.customer_id,
+                    c.lines.label("purchase_count"),
+                    c.orders.label("order_count"),
+                    c.units.label("units"),
+                    c.revenue_minor.label("revenue"),
+                ).where(c.lines > 0)
+            ).subquery()
             query = (
                 select(
                     func.rank().over(order_by=desc(totals.c.revenue)).label("rank"),
@@ -223,15 +259,28 @@ class Reports:
         p = purchases.c
 
         def performance(sums: Sums) -> Any:
+            tz = rollups.zone(current_settings(conn).timezone)
+            parts = rollups.product_totals(conn, tz, lo, hi)
+            if parts is None:  # no whole day in the range: the purchases alone
+                parts = (
+                    select(
+                        p.product_id,
+                        func.count().label("purchase_count"),
+                        func.sum(NET_UNITS).label("units"),
+                        func.sum(p.total_minor).label("revenue"),
+                    )
+                    .where(*_live(lo, hi))
+                    .group_by(p.product_id)
+                )
+            u = parts.subquery()
             totals = (
                 select(
-                    p.product_id,
-                    func.count().label("purchase_count"),
-                    func.sum(NET_UNITS).label("units"),
-                    sums.sum(p.total_minor).label("revenue"),
+                    u.c.product_id,
+                    func.sum(u.c.purchase_count).label("purchase_count"),
+                    func.sum(u.c.units).label("units"),
+                    sums.sum(u.c.revenue).label("revenue"),
                 )
-                .where(*_live(lo, hi))
-                .group_by(p.product_id)
+                .group_by(u.c.product_id)
                 .subquery()
             )
             units = func.coalesce(totals.c.units, 0)
@@ -291,14 +340,11 @@ class Reports:
         lo, hi = _range(start, end)
         if lo is not None and hi is not None:
             _refuse_too_many_periods(lo.date(), hi.date(), bucket)
-        p = purchases.c
-        conditions = _live(lo, hi)
-        if product_id is not None:
-            conditions.append(p.product_id == v.record_id(product_id, "product_id"))
+        pid = None if product_id is None else v.record_id(product_id, "product_id")
         with self._scope(write=False) as uow:
             conn = uow.conn
             tz = rollups.zone(current_settings(conn).timezone)
-            found = rollups.sales_by_period(conn, tz, bucket, conditions, lo, hi)
+            found = rollups.sales_over_days(conn, tz, bucket, lo, hi, pid)
         if not found and (lo is None or hi is None):
             return []
         first = (

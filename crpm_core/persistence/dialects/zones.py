@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, literal_column
+from sqlalchemy import Date, DateTime, case, cast, func, literal, literal_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from crpm_core.persistence.dialects.types import MYSQL_NAMES, UTCDateTime
@@ -43,3 +43,20 @@ def local_time(expr: ColumnElement[Any], offsets: Offsets, dialect_name: str) ->
     if dialect_name in MYSQL_NAMES:
         return func.timestampadd(literal_column("SECOND"), seconds, expr)
     return func.datetime(expr, func.printf("%+d seconds", seconds))
+
+
+def local_day(expr: ColumnElement[Any], offsets: Offsets, dialect_name: str) -> ColumnElement[Any]:
+    """The shop's calendar day of a stored UTC timestamp, as a DATE (SQLite: its text)."""
+    shifted = local_time(expr, offsets, dialect_name)
+    if dialect_name == "sqlite":
+        return func.date(shifted)
+    return cast(shifted, Date)
+
+
+def period_of_day(day: ColumnElement[Any], bucket: str, dialect_name: str) -> ColumnElement[Any]:
+    """The first day of the day, week or month of a stored DATE (see ``period_start``)."""
+    from crpm_core.persistence.dialects.sql import period_start
+
+    if dialect_name == "postgresql":  # date_trunc of a date would go through timestamptz
+        return func.date_trunc(bucket, cast(day, DateTime()))
+    return period_start(day, bucket, dialect_name)
