@@ -286,3 +286,82 @@ def test_rollups_and_reports_equal_the_raw_aggregates(crm: CRPM, backend: str) -
             _expect(crm, lines, a, b)
 
     check()
+
+
+def test_migration_0006_builds_the_rollups_of_an_existing_shop(backend: str, tmp_path: Any) -> None:
+    """A database at revision 0005 with sales in Berlin, a return and a cancel: after the
+    upgrade every rollup equals the purchases, the days being Berlin's."""
+    from sqlalchemy import text
+
+    import crpm_core
+    from crpm_core.persistence import migrate
+    from crpm_core.persistence.database import Database
+    from tests.databases import temporary_database
+
+    with temporary_database(backend, tmp_path) as url:
+        db = Database(url)
+        try:
+            migrate.upgrade(db, "0005")
+            with db.transaction() as conn:
+                conn.execute(
+                    text(
+                        "INSERT INTO settings (id, shop_name, currency, timezone,"
+                        " low_stock_default) VALUES (1, 'Laden', 'EUR', 'Europe/Berlin', 5)"
+                    )
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO customers (name, email, email_key, active, created_at)"
+                        " VALUES ('Zoë', 'z@x.de', 'z@x.de', :t, :at)"
+                    ),
+                    {"t": True, "at": "2024-01-01 00:00:00"},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO products (sku, name, price_minor, stock, active, created_at)"
+                        " VALUES ('K-1', 'Kaffee', 250, 0, :t, :at)"
+                    ),
+                    {"t": True, "at": "2024-01-01 00:00:00"},
+                )
+                sales = [  # UTC times: 23:30 on 30 March and 00:30 on 31 March in Berlin
+                    ("2024-03-30 22:30:00", 2, 0, None),
+                    ("2024-03-30 23:30:00", 3, 1, None),
+                    ("2024-03-30 23:45:00", 4, 0, "2024-04-02 10:00:00"),
+                ]
+                for i, (at, qty, back, cancelled) in enumerate(sales, start=1):
+                    conn.execute(
+                        text(
+                            "INSERT INTO orders (customer_id, placed_at, cancelled_at)"
+                            " VALUES (1, :at, :c)"
+                        ),
+                        {"at": at, "c": cancelled},
+                    )
+                    conn.execute(
+                        text(
+                            "INSERT INTO purchases (customer_id, product_id, quantity,"
+                            " unit_price_minor, total_minor, purchased_at, cancelled_at,"
+                            " stock_moved, order_id, returned_quantity) VALUES (1, 1, :q, 250,"
+                            " :total, :at, :c, :t, :o, :back)"
+                        ),
+                        {
+                            "q": qty,
+                            "total": 250 * (qty - back),
+                            "at": at,
+                            "c": cancelled,
+                            "t": True,
+                            "o": i,
+                            "back": back,
+                        },
+                    )
+        finally:
+            db.dispose()
+        with crpm_core.connect(url) as crm:
+            assert crm.check() == []
+            days = crm.reports.sales_over_time(bucket="day")
+            zone = ZoneInfo("Europe/Berlin")
+            assert [(d.period_start, d.units_sold, d.revenue) for d in days] == [
+                (datetime(2024, 3, 30, tzinfo=zone), 2, Decimal("5.00")),
+                (datetime(2024, 3, 31, tzinfo=zone), 2, Decimal("5.00")),
+            ]
+            (top,) = crm.reports.top_customers()
+            assert (top.order_count, top.purchase_count, top.units) == (2, 2, 4)
