@@ -35,6 +35,7 @@ from crpm_ui.sales import (
     shop_settings,
     styles,
 )
+from crpm_ui.transfer_ui import transfer_buttons
 from crpm_ui.widgets import Query, ServerTable, whole
 
 __all__ = ["PICKER_SIZE", "module"]
@@ -498,7 +499,9 @@ class OrdersList:
         {"name": "status", "label": "Status", "field": "status", "align": "left"},
     ]
 
-    def __init__(self, crm: CRPM, currency: str, clock: ShopClock) -> None:
+    def __init__(
+        self, crm: CRPM, currency: str, clock: ShopClock, ctx: PageContext | None = None
+    ) -> None:
         self.crm = crm
         self.currency = currency
         self.clock = clock
@@ -507,7 +510,11 @@ class OrdersList:
         self.products: dict[int, str] = {}
         self.first: date | None = None
         self.last: date | None = None
-        ui.label("Orders").classes("text-h6").props('role="heading" aria-level="2"')
+        with ui.row().classes("items-center gap-2 w-full"):
+            ui.label("Orders").classes("text-h6").props('role="heading" aria-level="2"')
+            ui.space()
+            if ctx is not None:  # the purchases as CSV, in the format of `crpm import/export`
+                transfer_buttons(ctx, "purchases", lambda: self.table.load(page=1))
         grid = "crpm-sales grid gap-3 w-full grid-cols-1 sm:grid-cols-2 lg:grid-cols-4"
         with ui.element("div").classes(grid):
             self.customer = Picker({}, label="Customer", with_input=True).mark("orders-customer")
@@ -694,7 +701,7 @@ async def build(ctx: PageContext) -> None:
             await listing.table.load(page=1)
 
     counter = Counter(ctx.crm, shop.currency, sold) if ctx.may("orders.place") else None
-    listing = OrdersList(ctx.crm, shop.currency, clock)
+    listing = OrdersList(ctx.crm, shop.currency, clock, ctx)
     orders.append(listing)
     await listing.table.load()
 

@@ -204,3 +204,28 @@ async def test_a_short_stock_purchase_file_stores_nothing(purchases_page: User, 
     assert "TEA" in problem.text
     assert shop.products.get(tea.id).stock == 1
     assert shop.purchases.list().total == 0
+
+
+async def test_the_purchases_page_imports_a_file_into_its_orders(
+    app_user: User, shop: CRPM
+) -> None:
+    """The Purchases page carries the purchases table's CSV buttons; an imported file's
+    orders appear in its orders list."""
+    shop.customers.add(name="Zoë O'Brien", email="zoe@example.ie")
+    tea = shop.products.add(name="Green tea 100g", price="6.50", stock=10, sku="TEA-100")
+    data = (
+        b"customer_email,product_sku,quantity,unit_price,purchased_at,order_ref\n"
+        b"zoe@example.ie,TEA-100,3,6.50,2026-03-29T00:30:00+00:00,W-7\n"
+    )
+    await app_user.open("/purchases")
+    await app_user.should_see(marker="export-purchases")
+    app_user.find(marker="import-purchases").click()
+    await app_user.should_see("Import purchases from CSV")
+    element(app_user, "import-move-stock").set_value(True)
+    await upload(app_user, "web-orders.csv", data)
+    await app_user.should_see("Imported 1 purchase")
+    assert shop.products.get(tea.id).stock == 7
+    await until(
+        lambda: any("W-7" in str(row) for row in table(app_user, "orders-table").rows),
+        what="the imported order in the orders list",
+    )
