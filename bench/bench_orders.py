@@ -6,10 +6,7 @@ emits: share-lock the customer, lock the products ``FOR UPDATE`` in id order, ch
 insert the order, take each product's stock with a conditional ``UPDATE`` (``executemany`` when
 there are several), insert the lines (one ``INSERT ... RETURNING id`` per line on SQLite, one
 multi-row ``INSERT ... RETURNING`` on PostgreSQL), write one ledger row per line
-(``executemany``), read the shop's time zone (share-locking the settings row on PostgreSQL)
-and upsert the rollups (one row per product and local day, per product, the shop's day and the
-customer: ``INSERT ... ON CONFLICT DO UPDATE``), commit; the library builds the order it
-returns from what it wrote. SQLite:
+(``executemany``), commit; the library builds the order it returns from what it wrote. SQLite:
 a file in WAL mode, ``synchronous=NORMAL``, foreign keys on and ``BEGIN IMMEDIATE`` per order
 (the library's pragmas). PostgreSQL: READ COMMITTED and the same ``lock_timeout``. The locking
 clauses are left out on SQLite, as the library does.
@@ -37,10 +34,9 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import crpm_core
 from crpm_core.persistence.dialects import normalize_url
@@ -114,75 +110,6 @@ SQ_MOVE = (
     " purchase_id, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
-# The rollups (see services/rollups.py): added to, or inserted the first time.
-SQ_ZONE = "SELECT settings.timezone FROM settings WHERE settings.id = ?"
-_ADD = "{t}.{c} + excluded.{c}"
-SQ_UP_PRODUCT_DAY = (
-    "INSERT INTO product_sales_days (product_id, day, lines, units, revenue_minor, orders)"
-    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (product_id, day) DO UPDATE SET "
-    + ", ".join(
-        f"{c} = " + _ADD.format(t="product_sales_days", c=c)
-        for c in ("lines", "units", "revenue_minor", "orders")
-    )
-)
-SQ_UP_PRODUCT = (
-    "INSERT INTO product_sales (product_id, lines, units, revenue_minor) VALUES (?, ?, ?, ?)"
-    " ON CONFLICT (product_id) DO UPDATE SET "
-    + ", ".join(
-        f"{c} = " + _ADD.format(t="product_sales", c=c) for c in ("lines", "units", "revenue_minor")
-    )
-)
-SQ_UP_DAY = (
-    "INSERT INTO sales_days (day, lines, units, returned, revenue_minor) VALUES (?, ?, ?, ?, ?)"
-    " ON CONFLICT (day) DO UPDATE SET "
-    + ", ".join(
-        f"{c} = " + _ADD.format(t="sales_days", c=c)
-        for c in ("lines", "units", "returned", "revenue_minor")
-    )
-)
-_FIRST = (
-    "first_purchase_at = CASE WHEN customer_sales.first_purchase_at IS NULL"
-    " OR excluded.first_purchase_at < customer_sales.first_purchase_at"
-    " THEN excluded.first_purchase_at ELSE customer_sales.first_purchase_at END"
-)
-SQ_UP_CUSTOMER = (
-    "INSERT INTO customer_sales (customer_id, orders, lines, units, revenue_minor,"
-    " first_purchase_at, last_purchase_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (customer_id) DO UPDATE SET "
-    + ", ".join(
-        f"{c} = " + _ADD.format(t="customer_sales", c=c)
-        for c in ("orders", "lines", "units", "revenue_minor")
-    )
-    + ", "
-    + _FIRST
-    + ", "
-    + _FIRST.replace("first", "last").replace("<", ">")
-)
-
-
-def _zone(name: str | None) -> tzinfo:
-    return UTC if name in (None, "UTC") else ZoneInfo(str(name))
-
-
-def rollup_rows(
-    cid: int, day: Any, at: Any, rows_in: list[tuple[Any, ...]]
-) -> tuple[list[tuple[Any, ...]], ...]:
-    """The rollup rows of one order, each list sorted by key (the library's lock order)."""
-    per: dict[int, list[int]] = {}
-    for _, pid, q, _, total, _, _ in rows_in:
-        f = per.setdefault(pid, [0, 0, 0])
-        f[0] += 1
-        f[1] += q
-        f[2] += total
-    units = sum(f[1] for f in per.values())
-    revenue = sum(f[2] for f in per.values())
-    return (
-        [(pid, day, n, u, r, 1) for pid, (n, u, r) in sorted(per.items())],
-        [(pid, n, u, r) for pid, (n, u, r) in sorted(per.items())],
-        [(day, len(rows_in), units, 0, revenue)],
-        [(cid, 1, len(rows_in), units, revenue, at, at)],
-    )
-
 
 def sqlite_connect(path: Path) -> sqlite3.Connection:
     con = sqlite3.connect(path, isolation_level=None, timeout=BUSY_MILLIS / 1000)
@@ -231,16 +158,6 @@ def sqlite_order(con: sqlite3.Connection, cid: int, lines: Basket) -> None:
             con.execute(SQ_MOVE, moves[0])
         else:
             con.executemany(SQ_MOVE, moves)
-        (name,) = con.execute(SQ_ZONE, (1,)).fetchone() or (None,)
-        day = datetime.now(UTC).astimezone(_zone(name)).date().isoformat()
-        ups = rollup_rows(cid, day, now, rows_in)
-        for statement, rows in zip(
-            (SQ_UP_PRODUCT_DAY, SQ_UP_PRODUCT, SQ_UP_DAY, SQ_UP_CUSTOMER), ups, strict=True
-        ):
-            if len(rows) == 1:
-                con.execute(statement, rows[0])
-            else:
-                con.executemany(statement, rows)
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -270,10 +187,6 @@ PG_LINES_ROW = (
     " %s::TIMESTAMP WITHOUT TIME ZONE, %s::BIGINT, {})"
 )
 PG_MOVE = SQ_MOVE.replace("?", "%s")
-PG_ZONE = SQ_ZONE.replace("?", "%s") + " FOR SHARE"
-PG_UPSERTS = [
-    s.replace("?", "%s") for s in (SQ_UP_PRODUCT_DAY, SQ_UP_PRODUCT, SQ_UP_DAY, SQ_UP_CUSTOMER)
-]
 
 
 def pg_connect(dsn: str) -> Any:
@@ -324,14 +237,6 @@ def pg_order(con: Any, cid: int, lines: Basket) -> None:
             cur.execute(PG_MOVE + " RETURNING stock_movements.id", moves[0]).fetchone()
         else:
             cur.executemany(PG_MOVE, moves)
-        (name,) = cur.execute(PG_ZONE, (1,)).fetchone() or (None,)
-        day = datetime.now(UTC).astimezone(_zone(name)).date()
-        ups = rollup_rows(cid, day, now, rows_in)
-        for statement, rows in zip(PG_UPSERTS, ups, strict=True):
-            if len(rows) == 1:
-                cur.execute(statement, rows[0])
-            else:
-                cur.executemany(statement, rows)
     except BaseException:
         con.rollback()
         raise
@@ -441,10 +346,6 @@ def verify(backend: Backend, url: str, placed: Sequence[Basket]) -> None:
         (moves,) = con.execute(
             "SELECT COUNT(*) FROM stock_movements WHERE kind = 'sale'"
         ).fetchone()
-        rolled = con.execute(
-            "SELECT (SELECT SUM(units) FROM sales_days), (SELECT SUM(units) FROM product_sales),"
-            " (SELECT SUM(units) FROM product_sales_days), (SELECT SUM(lines) FROM customer_sales)"
-        ).fetchone()
     finally:
         con.close()
     want_lines = sum(len(b) for b in placed)
@@ -453,7 +354,6 @@ def verify(backend: Backend, url: str, placed: Sequence[Basket]) -> None:
     assert orders == len(placed), (orders, len(placed))
     assert lines == want_lines == moves, (lines, want_lines, moves)
     assert units == want_units and stock == total - want_units == ledger, (units, stock, ledger)
-    assert tuple(rolled) == (want_units, want_units, want_units, want_lines), rolled
 
 
 # --------------------------------------------------------------------------- runs

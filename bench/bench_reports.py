@@ -11,10 +11,8 @@
    both sides ``--repeat`` times and prints the median times, their ratio, whether the results
    are equal, and the process's peak RSS.
 
-Targets: every report within 1.5x of the hand-written SQL with equal results (the reports
-that read the rollups, kept since migration 0006, are expected to beat it), and under 100 ms
-at any size; peak memory under 150 MB; the import within 3x of the raw load.
-``--json FILE`` keeps the numbers; ``bench/plot_reports.py`` draws them (docs/performance.md).
+Targets: every report within 1.5x of the hand-written SQL with equal results; peak memory
+under 150 MB; the import within 3x of the raw load.
 """
 
 from __future__ import annotations
@@ -286,12 +284,12 @@ def hand_reports(
     def q(sql: str, *args: Any) -> list[Any]:
         return list(con.execute(sql.replace("?", ph), args).fetchall())
 
-    def summary(ranged: bool = True) -> Any:
-        where = " WHERE purchased_at >= ? AND purchased_at < ?" if ranged else ""
+    def summary() -> Any:
         s = q(
             "SELECT SUM(total_minor), SUM(quantity), COUNT(*), COUNT(DISTINCT customer_id)"
-            " FROM purchases" + where,
-            *((a, b) if ranged else ()),
+            " FROM purchases WHERE purchased_at >= ? AND purchased_at < ?",
+            a,
+            b,
         )[0]
         k = q("SELECT SUM(stock), SUM(stock * price_minor) FROM products")[0]
         return (_money(s[0] or 0), int(s[1] or 0), s[2], s[3], int(k[0]), _money(k[1]))
@@ -315,22 +313,19 @@ def hand_reports(
         )
         return [(r[0], r[1], int(r[2]), _money(r[3]), r[4]) for r in rows]
 
-    def over(expr: str, ranged: bool = True) -> Callable[[], Any]:
-        where = " WHERE purchased_at >= ? AND purchased_at < ?" if ranged else ""
-
+    def over(expr: str) -> Callable[[], Any]:
         def run() -> Any:
             rows = q(
                 f"SELECT {expr} AS period, SUM(total_minor), SUM(quantity) FROM purchases"
-                f"{where} GROUP BY period ORDER BY period",
-                *((a, b) if ranged else ()),
+                " WHERE purchased_at >= ? AND purchased_at < ? GROUP BY period ORDER BY period",
+                a,
+                b,
             )
             return [(str(r[0])[:10], _money(r[1]), int(r[2])) for r in rows]
 
         return run
 
     return {
-        "sales_summary (all time)": lambda: summary(ranged=False),
-        "sales_over_time day (all time)": over(day, ranged=False),
         "sales_summary (range)": summary,
         "top_customers (all time)": top,
         "product_performance (all time)": products,
@@ -344,8 +339,8 @@ def library_reports(url: str, lo: datetime, hi: datetime) -> dict[str, Callable[
     crm = crpm_core.connect(url)
     r = crm.reports
 
-    def summary(ranged: bool = True) -> Any:
-        s = r.sales_summary(start=lo, end=hi) if ranged else r.sales_summary()
+    def summary() -> Any:
+        s = r.sales_summary(start=lo, end=hi)
         return (
             s.revenue,
             s.units_sold,
@@ -366,21 +361,17 @@ def library_reports(url: str, lo: datetime, hi: datetime) -> dict[str, Callable[
             for p in r.product_performance()
         ]
 
-    def over(bucket: Any, ranged: bool = True) -> Callable[[], Any]:
-        span = {"start": lo, "end": hi} if ranged else {}
-
+    def over(bucket: Any) -> Callable[[], Any]:
         def run() -> Any:
             return [
                 (p.period_start.date().isoformat(), p.revenue, p.units_sold)
-                for p in r.sales_over_time(bucket=bucket, **span)
+                for p in r.sales_over_time(bucket=bucket, start=lo, end=hi)
                 if p.purchase_count  # the hand SQL does not fill empty periods
             ]
 
         return run
 
     return {
-        "sales_summary (all time)": lambda: summary(ranged=False),
-        "sales_over_time day (all time)": over("day", ranged=False),
         "sales_summary (range)": summary,
         "top_customers (all time)": top,
         "product_performance (all time)": products,

@@ -13,7 +13,6 @@ from crpm_core.domain import validation as v
 from crpm_core.errors import PermissionDenied
 from crpm_core.persistence import dialects, migrate
 from crpm_core.persistence.database import Database
-from crpm_core.services import rollups
 from crpm_core.services.audit import Audit
 from crpm_core.services.customers import Customers
 from crpm_core.services.orders import Orders
@@ -47,14 +46,6 @@ class Services:
         self.settings = ShopSettings(scope)
         self.users = Users(scope)
         self.audit = Audit(scope)
-
-    def check(self) -> list[str]:
-        """Verify what CRPM keeps twice: each product's stock against the sum of its ledger,
-        and every rollup row against the purchases' own aggregate. One line per difference,
-        naming the product (id and SKU) or the rollup and its day; empty when all agree."""
-        self._scope.require("reports.read")
-        with self._scope(write=False) as uow:
-            return rollups.differences(uow.conn)
 
     @property
     def scope(self) -> Scope:

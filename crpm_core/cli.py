@@ -371,16 +371,6 @@ def build_parser() -> argparse.ArgumentParser:
     dem.add_argument("--seed", type=int, default=7)
     dem.set_defaults(run=_demo)
     _add_backup_commands(commands, common)
-
-    chk = commands.add_parser(
-        "check",
-        parents=[common],
-        help="verify stock against the ledger and the rollups against the purchases",
-        description="Verify what CRPM keeps twice: each product's stock against the sum of its "
-        "stock ledger, and the sales rollups (per day, product and customer) against the "
-        "purchases. Prints one line per difference and exits 1, or one OK line and exits 0.",
-    )
-    chk.set_defaults(run=_check)
     return parser
 
 
@@ -927,18 +917,6 @@ def _restore(args: argparse.Namespace) -> int:
         f"restored {made.rows:,} rows in {len(made.tables)} tables (schema "
         f"{made.schema_revision}, taken {made.created_at:%Y-%m-%d %H:%M:%S} UTC) into {where}"
     )
-    return 0
-
-
-def _check(args: argparse.Namespace) -> int:
-    with _connect(args) as crm:
-        found = crm.check()
-    for line in found:
-        print(line)
-    if found:
-        print(f"{len(found):,} difference{'s' if len(found) != 1 else ''}", file=sys.stderr)
-        return 1
-    print("OK: every product's stock matches its ledger, every rollup matches the purchases")
     return 0
 
 

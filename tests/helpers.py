@@ -10,25 +10,17 @@ from crpm_core import CRPM
 from crpm_core.persistence.tables import (
     api_tokens,
     audit_log,
-    customer_sales,
     customers,
     metadata,
     orders,
-    product_sales,
-    product_sales_days,
     products,
     purchases,
-    sales_days,
     settings,
     stock_movements,
     users,
 )
 
 TABLES_IN_DELETE_ORDER = (
-    product_sales_days,
-    product_sales,
-    sales_days,
-    customer_sales,
     stock_movements,
     purchases,
     orders,

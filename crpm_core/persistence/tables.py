@@ -7,7 +7,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Date,
     ForeignKey,
     Index,
     Integer,
@@ -189,59 +188,5 @@ audit_log = Table(
     Index(None, "at", "id"),
     Index(None, "entity", "entity_id"),
     Index(None, "actor", "at"),
-    **TABLE_KWARGS,
-)
-
-# Rollups (migration 0006): kept in the same transaction as every sale, return, cancel and
-# import, so the reports read a row per day (or per product, per customer) instead of every
-# purchase. ``day`` is the shop's local calendar day (the settings' time zone); the figures
-# are of live lines, net of returns, as the reports count them. ``lines`` is the number of
-# live purchase lines, ``orders`` of distinct orders with a live line.
-
-sales_days = Table(
-    "sales_days",
-    metadata,
-    Column("day", Date, primary_key=True, autoincrement=False),
-    Column("lines", BigInteger, nullable=False),
-    Column("units", BigInteger, nullable=False),
-    Column("returned", BigInteger, nullable=False),
-    Column("revenue_minor", BigInteger, nullable=False),
-    **TABLE_KWARGS,
-)
-
-product_sales_days = Table(
-    "product_sales_days",
-    metadata,
-    Column("product_id", Id, ForeignKey("products.id"), primary_key=True, autoincrement=False),
-    Column("day", Date, primary_key=True, autoincrement=False),
-    Column("lines", BigInteger, nullable=False),
-    Column("units", BigInteger, nullable=False),
-    Column("revenue_minor", BigInteger, nullable=False),
-    Column("orders", BigInteger, nullable=False),
-    Index(None, "day"),
-    **TABLE_KWARGS,
-)
-
-product_sales = Table(
-    "product_sales",
-    metadata,
-    Column("product_id", Id, ForeignKey("products.id"), primary_key=True, autoincrement=False),
-    Column("lines", BigInteger, nullable=False),
-    Column("units", BigInteger, nullable=False),
-    Column("revenue_minor", BigInteger, nullable=False),
-    **TABLE_KWARGS,
-)
-
-customer_sales = Table(
-    "customer_sales",
-    metadata,
-    Column("customer_id", Id, ForeignKey("customers.id"), primary_key=True, autoincrement=False),
-    Column("orders", BigInteger, nullable=False),
-    Column("lines", BigInteger, nullable=False),
-    Column("units", BigInteger, nullable=False),
-    Column("revenue_minor", BigInteger, nullable=False),
-    Column("first_purchase_at", UTCDateTime(), nullable=True),
-    Column("last_purchase_at", UTCDateTime(), nullable=True),
-    Index(None, "revenue_minor"),
     **TABLE_KWARGS,
 )

@@ -19,7 +19,7 @@ from crpm_core.errors import Conflict, NotFound
 from crpm_core.persistence import mappers
 from crpm_core.persistence.tables import customers, orders, products, purchases
 from crpm_core.printing import receipt
-from crpm_core.services import ledger, rollups
+from crpm_core.services import ledger
 from crpm_core.services._common import in_range
 from crpm_core.services.unit_of_work import Scope, UnitOfWork
 
@@ -162,7 +162,6 @@ def place_order(
         ledger.record(uow, **moves[0])
     else:
         ledger.record_many(uow, [ledger.movement(uow, **m) for m in moves])
-    rollups.sold(conn, customer_id, at, [(r["pid"], r["qty"], r["total"]) for r in rows])
     sold = tuple(
         Purchase(
             id=line_id,
@@ -226,7 +225,6 @@ def cancel_lines(uow: UnitOfWork, rows: Iterable[Any]) -> None:
         )
         if done.rowcount != 1:
             raise Conflict(f"purchase {row['id']} is already cancelled")
-        rollups.cancelled(conn, row)
         back = int(row["quantity"]) - int(row["returned_quantity"])
         if row["stock_moved"] and back:  # history imported as such gives no stock back
             conn.execute(

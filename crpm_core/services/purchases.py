@@ -13,7 +13,7 @@ from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict, NotFound
 from crpm_core.persistence import mappers
 from crpm_core.persistence.tables import customers, products, purchases
-from crpm_core.services import ledger, rollups
+from crpm_core.services import ledger
 from crpm_core.services._common import fetch_one, in_range
 from crpm_core.services.orders import cancel_lines, close_if_all_cancelled, place_order
 from crpm_core.services.unit_of_work import Scope
@@ -122,7 +122,6 @@ class Purchases:
             )
             if done.rowcount != 1:  # pragma: no cover - the row is locked since the check
                 raise Conflict(f"purchase {pid} changed meanwhile; nothing was returned")
-            rollups.returned(conn, row, qty)
             if row["stock_moved"]:
                 product_id = int(row["product_id"])
                 conn.execute(

@@ -10,7 +10,6 @@ from sqlalchemy import Connection, insert, select, update
 from crpm_core.domain import Settings, rules, staff
 from crpm_core.domain import validation as v
 from crpm_core.persistence.tables import settings
-from crpm_core.services import rollups
 from crpm_core.services._common import UNSET
 from crpm_core.services.unit_of_work import Scope
 
@@ -55,8 +54,7 @@ class ShopSettings:
         low_stock_default: object = UNSET,
     ) -> Settings:
         """Change only the settings given; each is checked (an assigned ISO 4217 currency,
-        an IANA time zone, a whole number ≥ 0) and a refused one changes nothing. A new time
-        zone rebuilds the day rollups in the same transaction (sales wait meanwhile)."""
+        an IANA time zone, a whole number ≥ 0) and a refused one changes nothing."""
         self._scope.require("settings.update")
         changes: dict[str, Any] = {}
         if shop_name is not UNSET:
@@ -86,26 +84,7 @@ class ShopSettings:
             elif changes:
                 conn.execute(update(settings).where(settings.c.id == 1).values(changes))
             after = current_settings(conn)
-            if after.timezone != before.timezone:  # the days are the new zone's, at once
-                rollups.rebuild_days(conn, rollups.zone(after.timezone))
             uow.audit(
                 "update", "settings", 1, staff.changes(attrs.asdict(before), attrs.asdict(after))
             )
             return after
-
-
-def hold(conn: Connection) -> None:
-    """Take the settings row for update until commit (storing the defaults first if there is
-    none): every writer of the rollups holds it shared, so while an import holds it no sale
-    runs beside it (the import's rows are then exactly those after its first id)."""
-    found = conn.execute(select(settings.c.id).where(settings.c.id == 1).with_for_update()).first()
-    if found is None:
-        conn.execute(
-            insert(settings).values(
-                id=1,
-                shop_name=DEFAULTS.shop_name,
-                currency=DEFAULTS.currency,
-                timezone=DEFAULTS.timezone,
-                low_stock_default=DEFAULTS.low_stock_default,
-            )
-        )

@@ -29,9 +29,8 @@ from crpm_core.errors import Conflict, CRPMError, InactiveRecord, InsufficientSt
 from crpm_core.persistence import dialects
 from crpm_core.persistence.tables import customers, orders, products, purchases
 from crpm_core.services import customers as customer_rules
-from crpm_core.services import ledger, rollups
+from crpm_core.services import ledger
 from crpm_core.services import products as product_rules
-from crpm_core.services import settings as shop_settings
 from crpm_core.services.unit_of_work import UnitOfWork
 from crpm_core.transfer._files import Source, read_text, records
 from crpm_core.transfer._formats import (
@@ -420,10 +419,6 @@ def run(
         report(Progress("checking", spool.count, 1.0))
         try:
             with scope() as uow, dialects.bulk_lock(uow.conn):
-                sales = kind == "purchases"
-                if sales:  # no sale runs beside the import: its rows are those after ``first``
-                    shop_settings.hold(uow.conn)
-                    first = rollups.last_purchase_id(uow.conn)
                 importer.prepare(uow)
                 written = 0
                 with dialects.bulk_load(uow.conn, importer.table, spool.count):
@@ -431,8 +426,6 @@ def run(
                         importer.write(uow, batch)
                         written += len(batch)
                         report(Progress("writing", written, written / spool.count))
-                if sales:
-                    rollups.imported(uow.conn, first)
                 uow.audit(
                     "import",
                     ENTITY[kind],

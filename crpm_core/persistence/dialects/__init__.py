@@ -8,8 +8,6 @@ one module per job:
   sums that never overflow.
 - :mod:`.bulk`: loading many rows (COPY, indexes rebuilt once).
 - :mod:`.failures`: a driver's error turned into the CRPM error it means.
-- :mod:`.zones`: stored UTC timestamps shifted into the shop's time zone.
-- :mod:`.upserts`: adding to a rollup row, inserting it the first time.
 """
 
 from crpm_core.persistence.dialects.bulk import BULK_LOAD_ROWS, bulk_load, insert_many
@@ -37,8 +35,6 @@ from crpm_core.persistence.dialects.types import (
     Id,
     UTCDateTime,
 )
-from crpm_core.persistence.dialects.upserts import upsert
-from crpm_core.persistence.dialects.zones import Offsets, local_day, local_time, period_of_day
 
 __all__ = [
     "BULK_LOAD_ROWS",
@@ -48,7 +44,6 @@ __all__ = [
     "ExactKey",
     "ExactText",
     "Id",
-    "Offsets",
     "Sums",
     "UTCDateTime",
     "as_utc_datetime",
@@ -56,15 +51,11 @@ __all__ = [
     "bulk_lock",
     "insert_many",
     "is_memory_sqlite",
-    "local_day",
-    "local_time",
     "lower",
     "make_engine",
     "migration_lock",
     "normalize_url",
-    "period_of_day",
     "period_start",
-    "upsert",
     "whole_days",
     "with_exact_sums",
 ]
