@@ -8,6 +8,7 @@ one module per job:
   sums that never overflow.
 - :mod:`.bulk`: loading many rows (COPY, indexes rebuilt once).
 - :mod:`.failures`: a driver's error turned into the CRPM error it means.
+- :mod:`.zones`: stored UTC timestamps shifted into the shop's time zone.
 """
 
 from crpm_core.persistence.dialects.bulk import BULK_LOAD_ROWS, bulk_load, insert_many
@@ -35,6 +36,7 @@ from crpm_core.persistence.dialects.types import (
     Id,
     UTCDateTime,
 )
+from crpm_core.persistence.dialects.zones import Offsets, local_time
 
 __all__ = [
     "BULK_LOAD_ROWS",
@@ -44,6 +46,7 @@ __all__ = [
     "ExactKey",
     "ExactText",
     "Id",
+    "Offsets",
     "Sums",
     "UTCDateTime",
     "as_utc_datetime",
@@ -51,6 +54,7 @@ __all__ = [
     "bulk_lock",
     "insert_many",
     "is_memory_sqlite",
+    "local_time",
     "lower",
     "make_engine",
     "migration_lock",
