@@ -1,4 +1,4 @@
-"""Days in the shop's time zone, and the rollups that keep the reports flat as history grows.
+"""Days in the shop's time zone: the buckets of the reports (rollups kept per day come later).
 
 A shop's day starts at local midnight in its IANA zone (``crm.settings``); on the days daylight
 saving time starts or ends it is 23 or 25 hours long. Weeks start on Monday, months on the 1st.
