@@ -22,6 +22,7 @@ import json
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -295,12 +296,17 @@ def rows_decoder(entry: TableEntry) -> Callable[[list[bytes], int], list[dict[st
 # Reading an archive -----------------------------------------------------------------------
 
 
+UNREADABLE = (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error)
+"""What reading a damaged zip raises: a changed byte in a deflated member can surface as
+``zlib.error`` (neither an OSError nor a ValueError)."""
+
+
 def open_archive(path: str | os.PathLike[str]) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
     except FileNotFoundError:
         raise
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except UNREADABLE as exc:
         raise RestoreRefused(
             f"{Path(path).name} is not a readable CRPM backup (a zip file: {exc}); nothing "
             "was restored"
@@ -314,7 +320,7 @@ def read_manifest(archive: zipfile.ZipFile) -> Manifest:
         raw = archive.read(MANIFEST)
     except KeyError:
         raise _damaged("it has no manifest.json (not a CRPM backup?)") from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except UNREADABLE as exc:
         raise _damaged(f"manifest.json cannot be read ({exc})") from None
     try:
         data = json.loads(raw)
@@ -393,7 +399,7 @@ def verify(archive: zipfile.ZipFile, manifest: Manifest) -> None:
                 while chunk := member.read(_CHUNK):
                     digest.update(chunk)
                     lines += chunk.count(b"\n")
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except UNREADABLE as exc:
             raise _damaged(f"{entry.file} cannot be read ({exc})") from None
         if digest.hexdigest() != entry.sha256:
             raise _damaged(f"{entry.file} does not match its checksum")

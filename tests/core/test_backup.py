@@ -534,3 +534,31 @@ def test_times_and_texts_round_trip_exactly(tmp_path: Path, backend: str) -> Non
             times = sorted(line.purchased_at for line in crm.purchases.list().items)
             assert times == [early, far]
             assert crm.customers.get(c.id).phone is None
+
+
+def test_any_changed_byte_of_the_compressed_rows_is_refused_plainly(
+    good_archive: Path, tmp_path: Path
+) -> None:
+    """A changed byte anywhere in a deflated member is refused as a damaged archive: some
+    positions make zlib itself fail (``zlib.error``, neither OSError nor ValueError), which
+    must not reach the caller raw."""
+    data = good_archive.read_bytes()
+    with zipfile.ZipFile(good_archive) as archive:
+        info = archive.getinfo("purchases.jsonl")
+    head = info.header_offset
+    name_length, extra_length = struct.unpack("<HH", data[head + 26 : head + 30])
+    start = head + 30 + name_length + extra_length
+    with zipfile.ZipFile(good_archive) as archive:
+        original = archive.read("purchases.jsonl")
+    bad = tmp_path / "bad.zip"
+    for at in range(start, start + info.compress_size):
+        for flip in (0x01, 0x80):
+            bad.write_bytes(data[:at] + bytes([data[at] ^ flip]) + data[at + 1 :])
+            try:
+                backup.check(bad)
+            except backup.RestoreRefused:
+                continue
+            # Accepted: only where the flip hit the stream's unused padding bits, so the rows
+            # read back are exactly the original ones.
+            with zipfile.ZipFile(bad) as archive:
+                assert archive.read("purchases.jsonl") == original
