@@ -5,17 +5,16 @@ no report loads purchases into Python to add them up. Cancelled purchases never 
 every figure is net of returns: a line's revenue is ``(quantity - returned_quantity) * unit
 price`` (its stored ``total_minor``), its units ``quantity - returned_quantity``; a return
 lowers the figures of the period of the original sale.
-Ranges are ``[start, end)`` of aware instants; days, weeks and months are the shop's
-(its time zone, from the settings).
+Ranges are ``[start, end)`` in UTC.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import case, desc, func, literal, select
+from sqlalchemy import Select, and_, case, desc, func, literal, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from crpm_core.domain import (
@@ -36,10 +35,9 @@ from crpm_core.domain import (
 )
 from crpm_core.domain import validation as v
 from crpm_core.errors import ValidationError
-from crpm_core.persistence import mappers
+from crpm_core.persistence import dialects, mappers
 from crpm_core.persistence.dialects import Sums, UTCDateTime, whole_days, with_exact_sums
 from crpm_core.persistence.tables import customers, products, purchases, stock_movements
-from crpm_core.services import rollups
 from crpm_core.services._common import in_range
 from crpm_core.services.settings import current_settings
 from crpm_core.services.unit_of_work import Scope
@@ -279,47 +277,62 @@ class Reports:
         end: datetime | None = None,
         product_id: int | None = None,
     ) -> list[PeriodSales]:
-        """Revenue and units per day, week (from Monday) or month of the shop's time zone,
-        oldest first; each ``period_start`` is local midnight of the period's first day.
+        """Revenue and units per UTC day, ISO week (from Monday) or month, oldest first.
 
         Periods without sales are included with zeros, from the period of ``start`` (or the
-        first sale) to the period before ``end`` (or the last sale). A sale counts in the
-        period it was made in, net of its returns, whenever they happened."""
+        first sale) to the period before ``end`` (or the last sale)."""
         self._scope.require("reports.read")
         if bucket not in BUCKETS:
             raise ValidationError("bucket", "must be day, week or month")
         lo, hi = _range(start, end)
         if lo is not None and hi is not None:
-            _refuse_too_many_periods(lo.date(), hi.date(), bucket)
+            _refuse_too_many_periods(lo, hi, bucket)
         p = purchases.c
         conditions = _live(lo, hi)
         if product_id is not None:
             conditions.append(p.product_id == v.record_id(product_id, "product_id"))
         with self._scope(write=False) as uow:
             conn = uow.conn
-            tz = rollups.zone(current_settings(conn).timezone)
-            found = rollups.sales_by_period(conn, tz, bucket, conditions, lo, hi)
+            period = dialects.period_start(p.purchased_at, bucket, conn.dialect.name)
+
+            def series_rows(sums: Sums) -> Any:
+                query: Select[Any] = (
+                    select(
+                        period.label("period"),
+                        sums.sum(p.total_minor).label("revenue"),
+                        func.sum(NET_UNITS).label("units"),
+                        func.count().label("purchases"),
+                    )
+                    .where(and_(*conditions))
+                    .group_by(literal_column("period"))
+                    .order_by(literal_column("period"))
+                )
+                return conn.execute(query).all()
+
+            rows = with_exact_sums(conn, series_rows)
+        found = {
+            dialects.as_utc_datetime(r.period): PeriodSales(
+                period_start=dialects.as_utc_datetime(r.period),
+                revenue=from_minor(r.revenue),
+                units_sold=int(r.units),
+                purchase_count=int(r.purchases),
+            )
+            for r in rows
+        }
         if not found and (lo is None or hi is None):
             return []
-        first = (
-            rollups.floor_day(rollups.local_date(lo, tz), bucket) if lo is not None else min(found)
-        )
+        first = floor_period(lo, bucket) if lo is not None else min(found)
         last = (
-            rollups.floor_day(rollups.local_date(hi - timedelta(microseconds=1), tz), bucket)
-            if hi is not None
-            else max(found)
+            floor_period(hi - timedelta(microseconds=1), bucket) if hi is not None else max(found)
         )
         _refuse_too_many_periods(first, last, bucket)
         series = []
-        day = first
-        while day <= last:
-            revenue, units, count = found.get(day, (0, 0, 0))
-            series.append(
-                PeriodSales(rollups.day_start(day, tz), from_minor(revenue), units, count)
-            )
+        at = first
+        while at <= last:
+            series.append(found.get(at) or PeriodSales(at, Decimal("0.00"), 0, 0))
             try:
-                day = rollups.next_day(day, bucket)
-            except (OverflowError, ValueError):  # the last period of year 9999
+                at = next_period(at, bucket)
+            except OverflowError:  # the last period of year 9999
                 break
         return series
 
@@ -515,7 +528,7 @@ MAX_PERIODS = 50_000
 _PERIOD_DAYS = {"day": 1, "week": 7, "month": 28}
 
 
-def _refuse_too_many_periods(first: date, last: date, bucket: Bucket) -> None:
+def _refuse_too_many_periods(first: datetime, last: datetime, bucket: Bucket) -> None:
     periods = (last - first).days // _PERIOD_DAYS[bucket]
     if periods > MAX_PERIODS:
         raise ValidationError(
@@ -526,8 +539,7 @@ def _refuse_too_many_periods(first: date, last: date, bucket: Bucket) -> None:
 
 
 def floor_period(at: datetime, bucket: Bucket) -> datetime:
-    """The start (UTC midnight) of the UTC period ``at`` falls in (for a shop in UTC; see
-    :mod:`crpm_core.services.rollups` for the shop's own zone)."""
+    """The start (UTC midnight) of the period ``at`` falls in."""
     day = at.replace(hour=0, minute=0, second=0, microsecond=0)
     if bucket == "week":
         return day - timedelta(days=day.weekday())

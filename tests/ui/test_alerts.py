@@ -116,7 +116,7 @@ def test_a_client_is_nobody_while_the_shared_sessions_are_down(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     alerts = importlib.import_module("crpm_ui.alerts")
-    auth = importlib.import_module("crpm_ui.auth")
+    auth = alerts.auth  # the module alerts itself calls (NiceGUI's fixture may re-import auth)
 
     def down(*, touch: bool = True) -> str | None:
         raise auth.SessionsUnavailable("Redis does not answer")

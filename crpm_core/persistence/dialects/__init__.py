@@ -8,7 +8,6 @@ one module per job:
   sums that never overflow.
 - :mod:`.bulk`: loading many rows (COPY, indexes rebuilt once).
 - :mod:`.failures`: a driver's error turned into the CRPM error it means.
-- :mod:`.zones`: stored UTC timestamps shifted into the shop's time zone.
 """
 
 from crpm_core.persistence.dialects.bulk import BULK_LOAD_ROWS, bulk_load, insert_many
@@ -36,7 +35,6 @@ from crpm_core.persistence.dialects.types import (
     Id,
     UTCDateTime,
 )
-from crpm_core.persistence.dialects.zones import Offsets, local_time
 
 __all__ = [
     "BULK_LOAD_ROWS",
@@ -46,7 +44,6 @@ __all__ = [
     "ExactKey",
     "ExactText",
     "Id",
-    "Offsets",
     "Sums",
     "UTCDateTime",
     "as_utc_datetime",
@@ -54,7 +51,6 @@ __all__ = [
     "bulk_lock",
     "insert_many",
     "is_memory_sqlite",
-    "local_time",
     "lower",
     "make_engine",
     "migration_lock",
