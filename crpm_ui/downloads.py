@@ -104,14 +104,7 @@ def register(crm: CRPM) -> None:
                 413, "Too many stock updates for a download: crpm export movements FILE.csv"
             )
         name = f"crpm-stock-updates-{first.isoformat()}-to-{last.isoformat()}.csv"
-        return Response(
-            data,
-            media_type="text/csv; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return _csv_response(data, name)
 
     @app.get(EXPORTS, include_in_schema=False)
     async def export(kind: str) -> Response:
