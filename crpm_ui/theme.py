@@ -140,7 +140,14 @@ def frame(ctx: PageContext, modules: Sequence[PageModule]) -> Iterator[None]:
     ctx.dark = _stored_dark()
     dark_mode = ui.dark_mode(ctx.dark)
 
-    with ui.left_drawer(bordered=True).props("width=220").classes("crpm-nav") as drawer:
+    # Open on wide screens and closed on phones, as Quasar's show-if-above decides; with a
+    # value given (not None) NiceGUI does not ask the browser for it on connect, a request
+    # that times out (and logs a traceback) on a busy server.
+    with (
+        ui.left_drawer(value=False, bordered=True)
+        .props("width=220 show-if-above")
+        .classes("crpm-nav") as drawer
+    ):
         drawer.props('aria-label="Main navigation"')
         with ui.element("nav").props('aria-label="Pages"').classes("w-full"):
             for module in modules:

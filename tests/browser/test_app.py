@@ -179,6 +179,36 @@ def test_every_page_fits_a_phone(browser: Browser, base_url: str, seeded: CRPM, 
         context.close()
 
 
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_menu_button_shows_and_hides_the_navigation(
+    browser: Browser, base_url: str, seeded: CRPM, size: str
+) -> None:
+    """Open at first on a desktop and closed on a phone; the menu button (mouse or keyboard)
+    turns it the other way and back, and a link in it leads to its page."""
+    phone = size == "phone"
+    width = 390 if phone else 1280
+    context = logged_in_context(
+        browser, base_url, viewport={"width": width, "height": 844}, is_mobile=phone
+    )
+    page = context.new_page()
+    try:
+        open_page(page, base_url, "/")
+        nav = page.get_by_role("navigation", name="Pages")
+        menu = page.get_by_role("button", name="Show or hide the navigation")
+        (expect(nav).to_be_hidden if phone else expect(nav).to_be_visible)()
+        menu.click()
+        (expect(nav).to_be_visible if phone else expect(nav).to_be_hidden)()
+        menu.focus()
+        page.keyboard.press("Enter")
+        (expect(nav).to_be_hidden if phone else expect(nav).to_be_visible)()
+        if phone:
+            menu.click()
+        nav.get_by_role("link", name="Products").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Products")
+    finally:
+        context.close()
+
+
 def test_desktop_screenshots(desktop: BrowserContext, base_url: str, seeded: CRPM) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = desktop.new_page()

@@ -17,6 +17,7 @@ import crpm_core
 from crpm_core import CRPM, demo
 from crpm_ui.modules.insights import HINTS
 from tests.browser.conftest import OWNER, SCREENSHOTS, log_in, running_app
+from tests.browser.test_accessibility import audit, report
 from tests.browser.test_app import settle
 
 pytestmark = pytest.mark.browser
@@ -137,8 +138,18 @@ def test_a_sale_elsewhere_alerts_an_open_page(
     expect(notice).to_contain_text(
         "Low on stock: Café grinder “Ölmühle” is down to 4", timeout=15_000
     )
+    # The alert is read as easily as the rest of the app (it once had dark text on its
+    # orange, 2.5:1): in light mode and, after the switch, in dark mode.
+    for dark in (False, True):
+        if dark:
+            page.get_by_role("switch", name="Dark mode").click()
+            expect(page.locator("body.body--dark")).to_have_count(1)
+        settle(page)
+        problems = audit(page, ".q-notifications", texts=1, fields=0, controls=1)
+        assert problems == [], report(problems)
     notice.get_by_role("button", name="Dismiss").click()
     expect(notice).to_have_count(0)
+    page.get_by_role("switch", name="Dark mode").click()  # back to light for the other tests
     shop.orders.place(customer_id=buyer.id, lines=[(grinder.id, 1)])  # still low: no news
     page.wait_for_timeout(7_000)
     expect(page.locator(".q-notification").filter(has_text="Café grinder")).to_have_count(0)
