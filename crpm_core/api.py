@@ -13,6 +13,7 @@ from crpm_core.domain import validation as v
 from crpm_core.errors import PermissionDenied
 from crpm_core.persistence import dialects, migrate
 from crpm_core.persistence.database import Database
+from crpm_core.services import rollups
 from crpm_core.services.audit import Audit
 from crpm_core.services.customers import Customers
 from crpm_core.services.orders import Orders
@@ -46,6 +47,14 @@ class Services:
         self.settings = ShopSettings(scope)
         self.users = Users(scope)
         self.audit = Audit(scope)
+
+    def check(self) -> list[str]:
+        """What disagrees, one line each (empty when everything does): a product whose stock
+        is not the sum of its ledger, and every rollup row the raw sales do not give
+        (``crpm check``)."""
+        self._scope.require("reports.read")
+        with self._scope(write=False) as uow:
+            return rollups.differences(uow.conn)
 
     @property
     def scope(self) -> Scope:

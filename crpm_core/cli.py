@@ -885,6 +885,27 @@ def _add_backup_commands(commands: Any, common: argparse.ArgumentParser) -> None
     res.add_argument("file", metavar="FILE", help="the archive `crpm backup` wrote")
     res.add_argument("--check", action="store_true", help="only check the archive; write nothing")
     res.set_defaults(run=_restore)
+    chk = commands.add_parser(
+        "check",
+        parents=[common],
+        help="check that stock equals the ledger and the rollups equal the sales",
+        description="Compare every product's stock with the sum of its ledger, and every "
+        "rollup the reports read (per day, per product, per customer) with the stored sales. "
+        "Prints one line per difference and exits 1 when there is any; exits 0 when all agree.",
+    )
+    chk.set_defaults(run=_check)
+
+
+def _check(args: argparse.Namespace) -> int:
+    with _connect(args) as crm:
+        found = crm.check()
+    for line in found:
+        print(line)
+    if found:
+        print(f"{len(found):,} difference{'s' if len(found) != 1 else ''}", file=sys.stderr)
+        return 1
+    print("OK: stock equals the ledger and the rollups equal the sales")
+    return 0
 
 
 def _backup(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 
 from crpm_core import CRPM
 from crpm_core.persistence.tables import (
+    ROLLUPS,
     api_tokens,
     audit_log,
     customers,
@@ -21,6 +22,7 @@ from crpm_core.persistence.tables import (
 )
 
 TABLES_IN_DELETE_ORDER = (
+    *ROLLUPS,
     stock_movements,
     purchases,
     orders,

@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeEngine
 
 from crpm_core.errors import CRPMError
+from crpm_core.persistence.dialects import BigMoney
 
 FORMAT = "crpm-backup"
 FORMAT_VERSION = 1
@@ -133,6 +134,8 @@ def _kind(typ: TypeEngine[Any]) -> str | None:
     impl = getattr(typ, "impl", None)
     if isinstance(typ, Boolean):
         return "boolean"
+    if isinstance(typ, BigMoney):  # whole minor units, as many digits as they take
+        return "integer"
     if isinstance(typ, Integer):
         return "integer"
     if isinstance(typ, DateTime) or isinstance(impl, DateTime):

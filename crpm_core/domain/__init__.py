@@ -1,6 +1,6 @@
 """The domain: frozen values, money and validation. Imports no storage or UI code."""
 
-from crpm_core.domain import intelligence, rules, search, staff
+from crpm_core.domain import calendar, intelligence, rules, search, staff
 from crpm_core.domain.models import (
     MOVEMENT_KINDS,
     AuditEntry,
@@ -46,6 +46,7 @@ __all__ = [
     "Settings",
     "StockMovement",
     "User",
+    "calendar",
     "from_minor",
     "intelligence",
     "parse_money",

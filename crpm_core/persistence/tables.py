@@ -7,10 +7,12 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -18,7 +20,14 @@ from sqlalchemy import (
     true,
 )
 
-from crpm_core.persistence.dialects import TABLE_KWARGS, ExactKey, ExactText, Id, UTCDateTime
+from crpm_core.persistence.dialects import (
+    TABLE_KWARGS,
+    BigMoney,
+    ExactKey,
+    ExactText,
+    Id,
+    UTCDateTime,
+)
 from crpm_core.persistence.indexes import report_indexes
 
 metadata = MetaData(
@@ -129,6 +138,7 @@ stock_movements = Table(
     Index(None, "product_id", "at"),
     Index(None, "at"),
     Index(None, "purchase_id"),
+    Index(None, "kind", "at"),  # restocks in a range (migration 0006)
     **TABLE_KWARGS,
 )
 
@@ -190,3 +200,65 @@ audit_log = Table(
     Index(None, "actor", "at"),
     **TABLE_KWARGS,
 )
+
+
+# Rollups (migration 0006), kept in the transaction of every sale, return, cancel and import
+# (crpm_core.services.rollups): what the reports read for whole days and for all time. A
+# ``day`` is the shop-local date of ``purchased_at`` in the settings' time zone; every figure
+# counts live (not cancelled) lines net of returns, on the day of the original sale. ``crpm
+# check`` compares each with the raw rows.
+
+
+def _figures() -> list[Column[int]]:
+    return [
+        Column("lines", BigInteger, nullable=False),  # live purchase lines
+        Column("units", BigInteger, nullable=False),  # quantity - returned_quantity
+        Column("returned", BigInteger, nullable=False),  # returned_quantity
+        Column("revenue_minor", BigMoney(), nullable=False),  # total_minor, exact past 2**63
+    ]
+
+
+sales_days = Table(
+    "sales_days",
+    metadata,
+    Column("day", Date, primary_key=True, autoincrement=False),
+    *_figures(),
+    Column("orders", BigInteger, nullable=False),  # orders with a live line that day
+    **TABLE_KWARGS,
+)
+
+product_sales_days = Table(
+    "product_sales_days",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False),
+    *_figures(),
+    PrimaryKeyConstraint("day", "product_id"),
+    Index(None, "product_id", "day"),
+    **TABLE_KWARGS,
+)
+
+product_sales = Table(
+    "product_sales",
+    metadata,
+    Column("product_id", Id, ForeignKey("products.id"), primary_key=True, autoincrement=False),
+    *_figures(),
+    **TABLE_KWARGS,
+)
+
+customer_sales = Table(
+    "customer_sales",
+    metadata,
+    Column("customer_id", Id, ForeignKey("customers.id"), primary_key=True, autoincrement=False),
+    *_figures(),
+    Column("orders", BigInteger, nullable=False),  # orders with a live line
+    # orders with a unit not returned, and the last of them (rfm's frequency and recency)
+    Column("kept_orders", BigInteger, nullable=False),
+    Column("first_at", UTCDateTime(), nullable=True),
+    Column("last_at", UTCDateTime(), nullable=True),
+    Column("last_kept_at", UTCDateTime(), nullable=True),
+    Index(None, "revenue_minor"),
+    **TABLE_KWARGS,
+)
+
+ROLLUPS = (sales_days, product_sales_days, product_sales, customer_sales)

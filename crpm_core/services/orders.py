@@ -6,7 +6,7 @@ The rules of a sale live here once: ``crm.purchases.record`` is a one-line order
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from crpm_core.errors import Conflict, NotFound
 from crpm_core.persistence import mappers
 from crpm_core.persistence.tables import customers, orders, products, purchases
 from crpm_core.printing import receipt
-from crpm_core.services import ledger
+from crpm_core.services import ledger, rollups
 from crpm_core.services._common import in_range
 from crpm_core.services.unit_of_work import Scope, UnitOfWork
 
@@ -162,6 +162,12 @@ def place_order(
         ledger.record(uow, **moves[0])
     else:
         ledger.record_many(uow, [ledger.movement(uow, **m) for m in moves])
+    rollups.add(
+        conn,
+        rollups.shop_zone(conn),
+        [rollups.sold_line(at, customer_id, r["pid"], r["qty"], r["total"]) for r in rows],
+        orders=[(at, 1)],
+    )
     sold = tuple(
         Purchase(
             id=line_id,
@@ -212,9 +218,11 @@ def _ref_taken(ref: str) -> Conflict:
     return Conflict(f"an order with the number {ref} is already stored", field="ref")
 
 
-def cancel_lines(uow: UnitOfWork, rows: Iterable[Any]) -> None:
+def cancel_lines(uow: UnitOfWork, rows: Sequence[Any], *, order_closed: bool) -> None:
     """Cancel live lines: each gives back the units not yet returned (when it took stock),
-    with a ``cancel`` ledger row. ``rows`` are purchase rows locked by the caller."""
+    with a ``cancel`` ledger row, and leaves the rollups (with its order, when
+    ``order_closed``: these were its last live lines). ``rows`` are purchase rows locked by
+    the caller."""
     now = uow.now()
     conn = uow.conn
     for row in rows:
@@ -241,6 +249,38 @@ def cancel_lines(uow: UnitOfWork, rows: Iterable[Any]) -> None:
                 at=now,
                 purchase_id=int(row["id"]),
             )
+    _unroll(uow, rows, order_closed=order_closed)  # after the stock, as a sale does
+
+
+def _unroll(uow: UnitOfWork, rows: Sequence[Any], *, order_closed: bool) -> None:
+    """Take cancelled lines off the rollups; their customers' are counted again."""
+    conn = uow.conn
+    if not rows:
+        return
+    lines = [
+        rollups.Line(
+            row["purchased_at"],
+            int(row["customer_id"]),
+            int(row["product_id"]),
+            -1,
+            -(int(row["quantity"]) - int(row["returned_quantity"])),
+            -int(row["returned_quantity"]),
+            -int(row["total_minor"]),
+        )
+        for row in rows
+    ]
+    closed = [(rows[0]["purchased_at"], -1)] if order_closed else []
+    rollups.add(conn, rollups.shop_zone(conn), lines, orders=closed, customers=False)
+
+
+def last_live_lines(conn: Connection, order_id: int, cancelling: int) -> bool:
+    """Whether cancelling ``cancelling`` live lines leaves the order with none."""
+    live = conn.execute(
+        select(func.count())
+        .select_from(purchases)
+        .where(purchases.c.order_id == order_id, purchases.c.cancelled_at.is_(None))
+    ).scalar_one()
+    return int(live) <= cancelling
 
 
 def close_if_all_cancelled(uow: UnitOfWork, order_id: int) -> None:
@@ -367,7 +407,8 @@ class Orders:
                 .mappings()
                 .all()
             )
-            cancel_lines(uow, live)
+            cancel_lines(uow, live, order_closed=bool(live))
+            rollups.rebuild_customers(conn, [order.customer_id])
             now = uow.now()
             conn.execute(update(orders).where(orders.c.id == oid).values(cancelled_at=now))
             uow.audit("cancel", "order", oid, {"cancelled_at": [None, staff.plain(now)]})

@@ -13,9 +13,14 @@ from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict, NotFound
 from crpm_core.persistence import mappers
 from crpm_core.persistence.tables import customers, products, purchases
-from crpm_core.services import ledger
+from crpm_core.services import ledger, rollups
 from crpm_core.services._common import fetch_one, in_range
-from crpm_core.services.orders import cancel_lines, close_if_all_cancelled, place_order
+from crpm_core.services.orders import (
+    cancel_lines,
+    close_if_all_cancelled,
+    last_live_lines,
+    place_order,
+)
 from crpm_core.services.unit_of_work import Scope
 
 
@@ -78,8 +83,12 @@ class Purchases:
         pid = v.record_id(purchase_id, "purchase_id")
         with self._scope() as uow:
             row = _locked(uow.conn, pid)
-            cancel_lines(uow, [row])
+            if row["cancelled_at"] is not None:
+                raise Conflict(f"purchase {pid} is already cancelled")
+            closing = last_live_lines(uow.conn, int(row["order_id"]), 1)
+            cancel_lines(uow, [row], order_closed=closing)
             close_if_all_cancelled(uow, int(row["order_id"]))
+            rollups.rebuild_customers(uow.conn, [int(row["customer_id"])])
             done = _get(uow.conn, pid)
             uow.audit(
                 "cancel", "purchase", pid, {"cancelled_at": [None, staff.plain(done.cancelled_at)]}
@@ -138,6 +147,24 @@ class Purchases:
                     note=text,
                     purchase_id=pid,
                 )
+            # after the stock: every writer locks a product before its rollups
+            rollups.add(
+                conn,
+                rollups.shop_zone(conn),
+                [
+                    rollups.Line(
+                        row["purchased_at"],
+                        int(row["customer_id"]),
+                        int(row["product_id"]),
+                        0,
+                        -qty,
+                        qty,
+                        -qty * int(row["unit_price_minor"]),
+                    )
+                ],
+                customers=False,
+            )
+            rollups.rebuild_customers(conn, [int(row["customer_id"])])
             back = _get(conn, pid)
             changed: dict[str, list[object]] = {
                 "returned_quantity": [int(row["returned_quantity"]), back.returned_quantity]

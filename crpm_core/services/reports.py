@@ -5,16 +5,32 @@ no report loads purchases into Python to add them up. Cancelled purchases never 
 every figure is net of returns: a line's revenue is ``(quantity - returned_quantity) * unit
 price`` (its stored ``total_minor``), its units ``quantity - returned_quantity``; a return
 lowers the figures of the period of the original sale.
-Ranges are ``[start, end)`` in UTC.
+Ranges are ``[start, end)`` of aware instants; days, weeks and months are the shop's, in its
+time zone. The whole local days of a range are read from the rollups
+(:mod:`crpm_core.services.rollups`), the partial days at its edges from the raw rows, so a
+report over ten years reads about as many rows as one over ten days, and is exact for any
+``start`` and ``end``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, desc, func, literal, literal_column, select
+from sqlalchemy import (
+    Connection,
+    Table,
+    case,
+    desc,
+    false,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from crpm_core.domain import (
@@ -30,14 +46,25 @@ from crpm_core.domain import (
     SalesSummary,
     SegmentSummary,
     StockMovement,
+    calendar,
     from_minor,
     intelligence,
 )
 from crpm_core.domain import validation as v
 from crpm_core.errors import ValidationError
-from crpm_core.persistence import dialects, mappers
+from crpm_core.persistence import mappers
 from crpm_core.persistence.dialects import Sums, UTCDateTime, whole_days, with_exact_sums
-from crpm_core.persistence.tables import customers, products, purchases, stock_movements
+from crpm_core.persistence.dialects.rollup_sql import as_date, day_period, money_sum
+from crpm_core.persistence.tables import (
+    customer_sales,
+    customers,
+    product_sales,
+    product_sales_days,
+    products,
+    purchases,
+    sales_days,
+    stock_movements,
+)
 from crpm_core.services._common import in_range
 from crpm_core.services.settings import current_settings
 from crpm_core.services.unit_of_work import Scope
@@ -126,7 +153,7 @@ class Reports:
             restocked = restocked.where(stock_movements.c.product_id == product_id)
         with self._scope(write=False) as uow:
             conn = uow.conn
-            s = with_exact_sums(conn, sales)
+            s = with_exact_sums(conn, sales) if narrow else _rolled_sales(conn, lo, hi)
             c = conn.execute(cancelled).scalar()
             k = with_exact_sums(conn, stock)
             r = conn.execute(restocked).scalar()
@@ -195,7 +222,10 @@ class Reports:
 
         with self._scope(write=False) as uow:
             conn = uow.conn
-            rows = with_exact_sums(conn, ranking)
+            if lo is None and hi is None:
+                rows = _rolled_ranking(conn, lim)
+            else:
+                rows = with_exact_sums(conn, ranking)
         return [
             CustomerRanking(
                 rank=int(r.rank),
@@ -218,20 +248,9 @@ class Reports:
         The head of the list is the best-selling products, the tail the least-selling."""
         self._scope.require("reports.read")
         lo, hi = _range(start, end)
-        p = purchases.c
 
-        def performance(sums: Sums) -> Any:
-            totals = (
-                select(
-                    p.product_id,
-                    func.count().label("purchase_count"),
-                    func.sum(NET_UNITS).label("units"),
-                    sums.sum(p.total_minor).label("revenue"),
-                )
-                .where(*_live(lo, hi))
-                .group_by(p.product_id)
-                .subquery()
-            )
+        def performance() -> Any:
+            totals = _product_totals(conn, lo, hi)
             units = func.coalesce(totals.c.units, 0)
             revenue = func.coalesce(totals.c.revenue, 0)
             query = (
@@ -253,7 +272,7 @@ class Reports:
 
         with self._scope(write=False) as uow:
             conn = uow.conn
-            rows = with_exact_sums(conn, performance)
+            rows = performance()
         return [
             ProductPerformance(
                 rank=int(r.rank),
@@ -287,52 +306,30 @@ class Reports:
         lo, hi = _range(start, end)
         if lo is not None and hi is not None:
             _refuse_too_many_periods(lo, hi, bucket)
-        p = purchases.c
-        conditions = _live(lo, hi)
-        if product_id is not None:
-            conditions.append(p.product_id == v.record_id(product_id, "product_id"))
+        product = None if product_id is None else v.record_id(product_id, "product_id")
         with self._scope(write=False) as uow:
             conn = uow.conn
-            period = dialects.period_start(p.purchased_at, bucket, conn.dialect.name)
-
-            def series_rows(sums: Sums) -> Any:
-                query: Select[Any] = (
-                    select(
-                        period.label("period"),
-                        sums.sum(p.total_minor).label("revenue"),
-                        func.sum(NET_UNITS).label("units"),
-                        func.count().label("purchases"),
-                    )
-                    .where(and_(*conditions))
-                    .group_by(literal_column("period"))
-                    .order_by(literal_column("period"))
-                )
-                return conn.execute(query).all()
-
-            rows = with_exact_sums(conn, series_rows)
-        found = {
-            dialects.as_utc_datetime(r.period): PeriodSales(
-                period_start=dialects.as_utc_datetime(r.period),
-                revenue=from_minor(r.revenue),
-                units_sold=int(r.units),
-                purchase_count=int(r.purchases),
-            )
-            for r in rows
-        }
+            tz = _zone(conn)
+            found = _rolled_series(conn, lo, hi, tz, bucket, product)
         if not found and (lo is None or hi is None):
             return []
-        first = floor_period(lo, bucket) if lo is not None else min(found)
+        first = calendar.period_of(calendar.local_day(lo, tz), bucket) if lo else min(found)
         last = (
-            floor_period(hi - timedelta(microseconds=1), bucket) if hi is not None else max(found)
+            calendar.period_of(calendar.local_day(hi - timedelta(microseconds=1), tz), bucket)
+            if hi is not None
+            else max(found)
         )
         _refuse_too_many_periods(first, last, bucket)
         series = []
         at = first
         while at <= last:
-            series.append(found.get(at) or PeriodSales(at, Decimal("0.00"), 0, 0))
+            revenue, units, count = found.get(at, (0, 0, 0))
+            series.append(
+                PeriodSales(calendar.period_start(at, tz), from_minor(revenue), units, count)
+            )
             try:
-                at = next_period(at, bucket)
-            except OverflowError:  # the last period of year 9999
+                at = calendar.next_period(at, bucket)
+            except (OverflowError, ValueError):  # the last period of year 9999
                 break
         return series
 
@@ -427,7 +424,9 @@ class Reports:
                 )
                 return conn.execute(query).all()
 
-            rows = with_exact_sums(conn, ranked)
+            rows = (
+                _rolled_rfm(conn, end) if _all_before(conn, end) else with_exact_sums(conn, ranked)
+            )
         result = []
         for row in rows:
             n = int(row.n)
@@ -476,7 +475,6 @@ class Reports:
         self._scope.require("reports.read")
         span = v.whole_number(days, "days", minimum=1, maximum=MAX_REORDER_DAYS)
         at = v.optional_timestamp(as_of, "as_of")
-        p = purchases.c
         with self._scope(write=False) as uow:
             conn = uow.conn
             end = at if at is not None else uow.now()
@@ -485,12 +483,7 @@ class Reports:
             except OverflowError:  # before year 1: every sale counts
                 start = None
             default = current_settings(conn).low_stock_default
-            sold = (
-                select(p.product_id, func.sum(NET_UNITS).label("units"))
-                .where(p.cancelled_at.is_(None), *in_range(p.purchased_at, start, end))
-                .group_by(p.product_id)
-                .subquery()
-            )
+            sold = _product_totals(conn, start, end)
             rows = conn.execute(
                 select(
                     products.c.id,
@@ -528,7 +521,7 @@ MAX_PERIODS = 50_000
 _PERIOD_DAYS = {"day": 1, "week": 7, "month": 28}
 
 
-def _refuse_too_many_periods(first: datetime, last: datetime, bucket: Bucket) -> None:
+def _refuse_too_many_periods(first: date, last: date, bucket: Bucket) -> None:
     periods = (last - first).days // _PERIOD_DAYS[bucket]
     if periods > MAX_PERIODS:
         raise ValidationError(
@@ -538,19 +531,265 @@ def _refuse_too_many_periods(first: datetime, last: datetime, bucket: Bucket) ->
         )
 
 
-def floor_period(at: datetime, bucket: Bucket) -> datetime:
-    """The start (UTC midnight) of the period ``at`` falls in."""
-    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
-    if bucket == "week":
-        return day - timedelta(days=day.weekday())
-    if bucket == "month":
-        return day.replace(day=1)
-    return day
+# Reading the rollups ---------------------------------------------------------------------
 
 
-def next_period(at: datetime, bucket: Bucket) -> datetime:
-    if bucket == "day":
-        return at + timedelta(days=1)
-    if bucket == "week":
-        return at + timedelta(days=7)
-    return (at.replace(day=28) + timedelta(days=4)).replace(day=1)
+def _zone(conn: Connection) -> ZoneInfo:
+    return calendar.zone(current_settings(conn).timezone)
+
+
+def _days(table: Table, parts: calendar.Split) -> list[ColumnElement[bool]]:
+    """The whole days of a split, and only rows that count a live line."""
+    where = [table.c.lines > 0]
+    if parts.first is not None:
+        where.append(table.c.day >= parts.first)
+    if parts.last is not None:
+        where.append(table.c.day <= parts.last)
+    return where
+
+
+def _edge(edge: calendar.Edge) -> list[ColumnElement[bool]]:
+    return [P.cancelled_at.is_(None), *in_range(P.purchased_at, edge.start, edge.end)]
+
+
+P = purchases.c
+
+
+def _rolled_series(
+    conn: Connection,
+    lo: datetime | None,
+    hi: datetime | None,
+    tz: ZoneInfo,
+    bucket: Bucket,
+    product_id: int | None,
+) -> dict[date, tuple[int, int, int]]:
+    """Revenue, units and lines per period (its first day): the whole days from the
+    rollups, each edge's raw rows added to its day's period."""
+    dialect = conn.dialect.name
+    parts = calendar.split(lo, hi, tz)
+    table: Table = sales_days if product_id is None else product_sales_days
+    found: dict[date, tuple[int, int, int]] = {}
+    if parts.has_days:
+        period = day_period(table.c.day, bucket, dialect).label("period")
+        where = _days(table, parts)
+        if product_id is not None:
+            where.append(table.c.product_id == product_id)
+        query = (
+            select(
+                period,
+                money_sum(table.c.revenue_minor, dialect).label("revenue"),
+                func.sum(table.c.units).label("units"),
+                func.sum(table.c.lines).label("lines"),
+            )
+            .where(*where)
+            .group_by(literal_column("period"))
+        )
+        for r in conn.execute(query):
+            found[as_date(r.period)] = (int(r.revenue), int(r.units), int(r.lines))
+    for edge in parts.edges:
+        where = _edge(edge)
+        if product_id is not None:
+            where.append(P.product_id == product_id)
+        r = conn.execute(
+            select(
+                money_sum(P.total_minor, dialect).label("revenue"),
+                func.sum(NET_UNITS).label("units"),
+                func.count().label("lines"),
+            ).where(*where)
+        ).one()
+        if int(r.lines):
+            key = calendar.period_of(edge.day, bucket)
+            old = found.get(key, (0, 0, 0))
+            found[key] = (old[0] + int(r.revenue), old[1] + int(r.units), old[2] + int(r.lines))
+    return found
+
+
+def _rolled_sales(conn: Connection, lo: datetime | None, hi: datetime | None) -> Any:
+    """The sales figures of ``sales_summary`` for the whole shop: whole days from the
+    rollups, the edges from the raw rows; buyers from the customer rollups for all time."""
+    dialect = conn.dialect.name
+    parts = calendar.split(lo, hi, _zone(conn))
+    d = sales_days.c
+    day_part = select(
+        d.revenue_minor.label("revenue"),
+        d.units.label("units"),
+        d.returned.label("returned"),
+        d.lines.label("lines"),
+        d.orders.label("orders"),
+    ).where(*_days(sales_days, parts))
+    edges = [
+        select(
+            P.total_minor.label("revenue"),
+            NET_UNITS.label("units"),
+            P.returned_quantity.label("returned"),
+            literal_column("1").label("lines"),
+            literal_column("0").label("orders"),
+        ).where(*_edge(edge))
+        for edge in parts.edges
+    ]
+    both = union_all(day_part, *edges).subquery()
+    sums = conn.execute(
+        select(
+            money_sum(both.c.revenue, dialect).label("revenue"),
+            func.sum(both.c.units).label("units"),
+            func.sum(both.c.returned).label("returned"),
+            func.sum(both.c.lines).label("purchases"),
+            func.sum(both.c.orders).label("orders"),
+        )
+    ).one()
+    orders = _int(sums.orders)
+    for edge in parts.edges:  # an order's lines share its time: it lies in one edge
+        orders += int(
+            conn.execute(select(func.count(func.distinct(P.order_id))).where(*_edge(edge))).scalar()
+            or 0
+        )
+    if lo is None and hi is None:
+        buyers = conn.execute(
+            select(func.count()).select_from(customer_sales).where(customer_sales.c.lines > 0)
+        ).scalar()
+    else:
+        buyers = conn.execute(
+            select(func.count(func.distinct(P.customer_id))).where(*_live(lo, hi))
+        ).scalar()
+    return _Sales(sums.revenue, sums.units, sums.returned, sums.purchases, orders, buyers)
+
+
+class _Sales(NamedTuple):
+    revenue: Any
+    units: Any
+    returned: Any
+    purchases: Any
+    orders: Any
+    buyers: Any
+
+
+def _product_totals(conn: Connection, lo: datetime | None, hi: datetime | None) -> Any:
+    """Per product with a live line in ``[lo, hi)``: purchase_count (lines), units, revenue
+    (a subquery): all time from ``product_sales``, else the whole days from
+    ``product_sales_days`` and the edges from the raw rows, added up in SQL."""
+    dialect = conn.dialect.name
+    if lo is None and hi is None:
+        t = product_sales.c
+        return (
+            select(
+                t.product_id,
+                t.lines.label("purchase_count"),
+                t.units.label("units"),
+                t.revenue_minor.label("revenue"),
+            )
+            .where(t.lines > 0)
+            .subquery()
+        )
+    parts = calendar.split(lo, hi, _zone(conn))
+    d = product_sales_days.c
+    pieces: list[Any] = []
+    if parts.has_days:
+        pieces.append(
+            select(
+                d.product_id.label("product_id"),
+                d.lines.label("lines"),
+                d.units.label("units"),
+                d.revenue_minor.label("revenue"),
+            ).where(*_days(product_sales_days, parts))
+        )
+    pieces.extend(
+        select(
+            P.product_id.label("product_id"),
+            literal_column("1").label("lines"),
+            NET_UNITS.label("units"),
+            P.total_minor.label("revenue"),
+        ).where(*_edge(edge))
+        for edge in parts.edges
+    )
+    if not pieces:  # an empty range
+        pieces.append(
+            select(
+                P.product_id.label("product_id"),
+                literal_column("1").label("lines"),
+                NET_UNITS.label("units"),
+                P.total_minor.label("revenue"),
+            ).where(false())
+        )
+    both = union_all(*pieces).subquery()
+    return (
+        select(
+            both.c.product_id,
+            func.sum(both.c.lines).label("purchase_count"),
+            func.sum(both.c.units).label("units"),
+            money_sum(both.c.revenue, dialect).label("revenue"),
+        )
+        .group_by(both.c.product_id)
+        .subquery()
+    )
+
+
+def _rolled_ranking(conn: Connection, limit: int) -> Any:
+    """The best customers of all time from their rollups: the first ``limit`` by revenue,
+    ranked among themselves (a rank depends only on the rows before it)."""
+    c = customer_sales.c
+    top = (
+        select(c.customer_id, c.lines, c.orders, c.units, c.revenue_minor)
+        .where(c.lines > 0)
+        .order_by(desc(c.revenue_minor), c.customer_id)
+        .limit(limit)
+        .subquery()
+    )
+    query = (
+        select(
+            func.rank().over(order_by=desc(top.c.revenue_minor)).label("rank"),
+            customers.c.id,
+            customers.c.name,
+            customers.c.email,
+            top.c.lines.label("purchase_count"),
+            top.c.orders.label("order_count"),
+            top.c.units.label("units"),
+            top.c.revenue_minor.label("revenue"),
+        )
+        .join_from(top, customers, customers.c.id == top.c.customer_id)
+        .order_by(desc(top.c.revenue_minor), customers.c.id)
+    )
+    return conn.execute(query).all()
+
+
+def _all_before(conn: Connection, end: datetime) -> bool:
+    """Whether every live sale is before ``end`` (the customer rollups then hold rfm's
+    figures as of ``end``)."""
+    last = conn.execute(select(func.max(customer_sales.c.last_at))).scalar()
+    if last is None:
+        return True
+    if isinstance(last, str):
+        last = datetime.fromisoformat(last)
+    return bool(last.replace(tzinfo=UTC) < end)
+
+
+def _rolled_rfm(conn: Connection, end: datetime) -> Any:
+    c = customer_sales.c
+    dialect = conn.dialect.name
+    days = whole_days(c.last_kept_at, literal(end, UTCDateTime()), dialect)
+    scored = (
+        select(
+            c.customer_id,
+            c.revenue_minor.label("monetary"),
+            c.kept_orders.label("frequency"),
+            days.label("recency_days"),
+        )
+        .where(c.revenue_minor > 0)
+        .subquery()
+    )
+    s = scored.c
+    query = (
+        select(
+            s.customer_id,
+            customers.c.name,
+            s.recency_days,
+            s.frequency,
+            s.monetary,
+            func.rank().over(order_by=desc(s.recency_days)).label("r_rank"),
+            func.rank().over(order_by=s.frequency).label("f_rank"),
+            func.rank().over(order_by=s.monetary).label("m_rank"),
+            func.count().over().label("n"),
+        )
+        .join_from(scored, customers, customers.c.id == s.customer_id)
+        .order_by(s.customer_id)
+    )
+    return conn.execute(query).all()

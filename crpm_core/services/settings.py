@@ -7,9 +7,10 @@ from typing import Any
 import attrs
 from sqlalchemy import Connection, insert, select, update
 
-from crpm_core.domain import Settings, rules, staff
+from crpm_core.domain import Settings, calendar, rules, staff
 from crpm_core.domain import validation as v
 from crpm_core.persistence.tables import settings
+from crpm_core.services import rollups
 from crpm_core.services._common import UNSET
 from crpm_core.services.unit_of_work import Scope
 
@@ -84,6 +85,8 @@ class ShopSettings:
             elif changes:
                 conn.execute(update(settings).where(settings.c.id == 1).values(changes))
             after = current_settings(conn)
+            if after.timezone != before.timezone:  # the days are the new zone's days
+                rollups.rebuild_days(conn, calendar.zone(after.timezone))
             uow.audit(
                 "update", "settings", 1, staff.changes(attrs.asdict(before), attrs.asdict(after))
             )

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from crpm_core.domain import parse_money, rules, to_minor
+from crpm_core.domain import calendar, parse_money, rules, to_minor
 from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict, CRPMError, InactiveRecord, InsufficientStock, ValidationError
 from crpm_core.persistence import dialects
 from crpm_core.persistence.tables import customers, orders, products, purchases
 from crpm_core.services import customers as customer_rules
-from crpm_core.services import ledger
+from crpm_core.services import ledger, rollups
 from crpm_core.services import products as product_rules
 from crpm_core.services.unit_of_work import UnitOfWork
 from crpm_core.transfer._files import Source, read_text, records
@@ -83,6 +83,9 @@ class _Importer:
 
     def write(self, uow: UnitOfWork, batch: list[Row]) -> None:
         raise NotImplementedError
+
+    def finish(self, uow: UnitOfWork) -> None:
+        """In the write transaction, after the last row is written."""
 
 
 class _Customers(_Importer):
@@ -198,7 +201,9 @@ class _Purchases(_Importer):
         )
         self.refs: dict[str, tuple[int, int]] = {}  # ref -> (first line, customer id)
         # an order's rows: by its number in the file it came from, else by its ref
-        self.groups: dict[tuple[str, str], tuple[int, int, str | None]] = {}
+        self.groups: dict[tuple[str, str], tuple[int, int, str | None, datetime]] = {}
+        self.buyers: set[int] = set()  # whose rollups are counted again at the end
+        self.zone = calendar.zone("UTC")  # the shop's, read again under lock in prepare()
         self.order_ids: dict[tuple[str, str], int] = {}  # group -> the order written for it
         self.ref_groups: dict[str, tuple[str, str] | None] = {}
         self.sold: dict[int, int] = {}
@@ -293,8 +298,17 @@ class _Purchases(_Importer):
                 )
         group = row["group"]
         if group is not None:
-            first, buyer, its_ref = self.groups.setdefault(group, (line, row["customer_id"], ref))
+            first, buyer, its_ref, placed = self.groups.setdefault(
+                group, (line, row["customer_id"], ref, row["purchased_at"])
+            )
             name = f"order {group[1]}"
+            if placed != row["purchased_at"]:
+                raise RowError(
+                    line,
+                    "purchased_at",
+                    f"{name} (line {first}) was placed at another time; an order's lines "
+                    "share one purchased_at",
+                )
             if buyer != row["customer_id"]:
                 raise RowError(
                     line, "customer_email", f"{name} (line {first}) has another customer"
@@ -325,6 +339,7 @@ class _Purchases(_Importer):
         """Refuse numbers stored since the check; take each product's units at once, with one
         "sale" movement per product (the same conditional update as a sale)."""
         conn = uow.conn
+        self.zone = rollups.shop_zone(conn)
         refs = sorted(self.refs)
         for i in range(0, len(refs), REF_CHUNK):
             chunk = refs[i : i + REF_CHUNK]
@@ -387,6 +402,31 @@ class _Purchases(_Importer):
             for group, place in pending.items():
                 self.order_ids[group] = ids[place]
         dialects.insert_many(uow.conn, purchases, batch)
+        self.buyers.update(row["customer_id"] for row in batch)
+        rollups.add(
+            uow.conn,
+            self.zone,
+            (
+                rollups.Line(
+                    row["purchased_at"],
+                    row["customer_id"],
+                    row["product_id"],
+                    1,
+                    row["quantity"] - row["returned_quantity"],
+                    row["returned_quantity"],
+                    row["total_minor"],
+                )
+                for row in batch
+            ),
+            orders=[(order["placed_at"], 1) for order in new],
+            customers=False,
+        )
+
+    def finish(self, uow: UnitOfWork) -> None:
+        """The customers of the file get their rollups counted again (all of them at once
+        when the file names more than a few thousand)."""
+        many = len(self.buyers) > 5_000
+        rollups.rebuild_customers(uow.conn, None if many else sorted(self.buyers))
 
 
 def run(
@@ -426,6 +466,7 @@ def run(
                         importer.write(uow, batch)
                         written += len(batch)
                         report(Progress("writing", written, written / spool.count))
+                importer.finish(uow)
                 uow.audit(
                     "import",
                     ENTITY[kind],

@@ -67,7 +67,17 @@ def test_bad_emails(email: str) -> None:
 
 @given(st.text(min_size=1, max_size=200).filter(lambda s: s.strip() and s.isprintable()))
 def test_printable_names_up_to_200_are_trimmed(name: str) -> None:
-    assert v.name(name) == name.strip()
+    if v.is_blank(name):  # only marks with nothing to combine with, say a lone U+0300
+        with pytest.raises(ValidationError):
+            v.name(name)
+    else:
+        assert v.name(name) == name.strip()
+
+
+@pytest.mark.parametrize("name", ["\u0300", "\u200b\u0301", " \u0300 "])
+def test_a_name_of_marks_alone_is_empty(name: str) -> None:
+    with pytest.raises(ValidationError, match="must not be empty"):
+        v.name(name)
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 201, "tab\x00nul", "bell\x07", 42, None])

@@ -30,6 +30,7 @@ from crpm_core.persistence.dialects.sql import (
 from crpm_core.persistence.dialects.types import (
     MYSQL_NAMES,
     TABLE_KWARGS,
+    BigMoney,
     ExactKey,
     ExactText,
     Id,
@@ -41,6 +42,7 @@ __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
     "MYSQL_NAMES",
     "TABLE_KWARGS",
+    "BigMoney",
     "ExactKey",
     "ExactText",
     "Id",

@@ -20,6 +20,13 @@ def _exact(total: int) -> int | str:
     return total if -INT64_MAX <= total <= INT64_MAX else str(total)
 
 
+def _add(a: int | str | None, b: int | str | None) -> int | str | None:
+    """``crpm_add(a, b)``: an exact sum of two integers (or the digits of larger ones)."""
+    if a is None:
+        return None if b is None else _exact(int(b))
+    return _exact(int(a) + (0 if b is None else int(b)))
+
+
 class ExactSum:
     """``crpm_sum(x)``: the exact sum of integers, NULL when there were none (as SUM)."""
 
@@ -50,5 +57,6 @@ class ExactDot:
 
 def register(conn: sqlite3.Connection) -> None:
     conn.create_function("crpm_lower", 1, _lower, deterministic=True)
+    conn.create_function("crpm_add", 2, _add, deterministic=True)
     conn.create_aggregate("crpm_sum", 1, ExactSum)  # type: ignore[arg-type]
     conn.create_aggregate("crpm_dot", 2, ExactDot)  # type: ignore[arg-type]

@@ -11,8 +11,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.dialects import mysql, sqlite
+from sqlalchemy.types import UserDefinedType
 
 MYSQL_NAMES = ("mysql", "mariadb")
 TABLE_KWARGS: dict[str, Any] = {
@@ -63,3 +73,39 @@ class UTCDateTime(TypeDecorator[datetime]):
         if isinstance(value, str):  # raw SQL paths on SQLite
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+
+
+class _SQLiteAnyNumber(UserDefinedType[Any]):
+    """A SQLite column of BLOB affinity: integers stay integers and the digits of a larger
+    one stay text (an INTEGER or NUMERIC column would turn them into an inexact REAL)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "BLOB"
+
+
+INT64 = 2**63 - 1
+
+
+class BigMoney(TypeDecorator[int]):
+    """Integer minor units that may pass 2**63 (a rollup's sum of many large sales): an exact
+    NUMERIC(38, 0) on the servers; on SQLite an integer, or its digits when it is larger."""
+
+    impl = Numeric(38, 0)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SQLiteAnyNumber())
+        return dialect.type_descriptor(Numeric(38, 0))
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "sqlite" and not -INT64 <= value <= INT64:
+            return str(value)
+        return int(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
+        return None if value is None else int(value)
