@@ -8,7 +8,7 @@ import contextlib
 import io
 import os
 import tempfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from urllib.parse import urlencode
@@ -24,6 +24,7 @@ from crpm_core.domain import intelligence
 from crpm_core.tabular import csv_bytes
 from crpm_ui import auth
 from crpm_ui.feedback import DATABASE_DOWN, denied
+from crpm_ui.sales import ShopClock
 
 __all__ = [
     "EXPORTS",
@@ -81,11 +82,11 @@ def register(crm: CRPM) -> None:
             return _problem(400, "Give the dates as from=YYYY-MM-DD&to=YYYY-MM-DD.")
         if last < first or (last - first).days > MAX_RANGE_DAYS:
             return _problem(400, f"Choose a range of at most {MAX_RANGE_DAYS} days.")
-        start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-        end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
 
         def export() -> bytes | None:
             acting = crm.as_user(username)
+            # whole days of the shop's time zone, as the Analytics page shows them
+            start, end = ShopClock(acting.settings.get().timezone).days(first, last)
             count = acting.reports.stock_movements(start=start, end=end, limit=1).total
             if count > MAX_EXPORT_ROWS:
                 return None

@@ -10,11 +10,12 @@ from crpm_ui.formatting import when
 __all__ = ["movement_row"]
 
 
-def movement_row(m: StockMovement) -> dict[str, Any]:
-    """One stock movement as the products and analytics tables show it."""
+def movement_row(m: StockMovement, zone: str | None = None) -> dict[str, Any]:
+    """One stock movement as the products and analytics tables show it (its time in UTC, or
+    in the IANA ``zone``)."""
     return {
         "id": m.id,
-        "at": when(m.at),
+        "at": when(m.at, zone),
         "kind": m.kind.capitalize(),
         "change": f"{m.change:+d}",
         "stock_after": m.stock_after,

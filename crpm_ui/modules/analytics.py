@@ -20,6 +20,7 @@ from crpm_ui.feedback import db, guarded
 from crpm_ui.formatting import money
 from crpm_ui.registry import Module
 from crpm_ui.rows import movement_row
+from crpm_ui.sales import ShopClock
 from crpm_ui.widgets import Query, ServerTable, tile
 
 __all__ = ["MAX_EXPORT_ROWS", "module"]
@@ -50,7 +51,7 @@ STOCK_COLUMNS: list[dict[str, Any]] = [
     {"name": "status", "label": "Status", "field": "status", "align": "left"},
 ]
 MOVEMENT_COLUMNS: list[dict[str, Any]] = [
-    {"name": "at", "label": "When (UTC)", "field": "at", "align": "left"},
+    {"name": "at", "label": "When", "field": "at", "align": "left"},
     {"name": "product", "label": "Product", "field": "product", "align": "left"},
     {"name": "kind", "label": "Kind", "field": "kind", "align": "left"},
     {"name": "change", "label": "Change", "field": "change", "align": "right"},
@@ -65,10 +66,10 @@ def default_range(today: date | None = None) -> tuple[date, date]:
     return last - timedelta(days=29), last
 
 
-def to_range(first: date, last: date) -> tuple[datetime, datetime]:
-    """Whole UTC days ``first``..``last`` as ``[start, end)``."""
-    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+def to_range(first: date, last: date, zone: str = "UTC") -> tuple[datetime, datetime]:
+    """Whole days ``first``..``last`` of the shop's time zone as ``[start, end)``."""
+    start, end = ShopClock(zone).days(first, last)
+    assert start is not None and end is not None
     return start, end
 
 
@@ -207,10 +208,11 @@ def _stock_row(p: ProductPerformance, low_ids: set[int]) -> dict[str, Any]:
 
 
 class AnalyticsPage:
-    def __init__(self, ctx: PageContext) -> None:
+    def __init__(self, ctx: PageContext, zone: str = "UTC") -> None:
         self.ctx = ctx
         self.crm: CRPM = ctx.crm
-        first, last = default_range()
+        self.clock = ShopClock(zone)
+        first, last = default_range(self.clock.today())
         self.first, self.last = first, last
         self.bucket: Bucket = "day"
         self._chart_asked = 0
@@ -240,7 +242,7 @@ class AnalyticsPage:
             self.average = tile("Average order", "0.00", "functions", marker="a-average")
 
         with ui.card().classes("w-full min-w-0").props("flat bordered"):
-            self._heading("Revenue over time (UTC)")
+            self._heading(f"Revenue over time ({self.clock.zone})")
             self.over_time = theme.chart(
                 ctx, over_time_options([], "day"), label="Revenue and units over time"
             ).mark("chart-over-time")
@@ -290,7 +292,10 @@ class AnalyticsPage:
         with ui.card().classes("w-full min-w-0").props("flat bordered"):
             self._table_heading("Stock updates", self.download_movements, "csv-movements")
             self.movement_table: ServerTable[StockMovement] = ServerTable(
-                columns=MOVEMENT_COLUMNS,
+                columns=[
+                    {**c, "label": f"When ({self.clock.zone})"} if c["name"] == "at" else c
+                    for c in MOVEMENT_COLUMNS
+                ],
                 fetch=self._fetch_movements,
                 to_row=self._movement_row,
                 marker="movements-table",
@@ -312,16 +317,22 @@ class AnalyticsPage:
     def _show_hint(self) -> None:
         """Say what From and To mean, and the same range on the command line, whose
         ``--end`` is exclusive (the day after To)."""
-        after = self.last + timedelta(days=1)
+        start, end = self.range()
+        shown = (
+            (self.first.isoformat(), (self.last + timedelta(days=1)).isoformat())
+            if self.clock.zone == "UTC"
+            else (start.isoformat(timespec="minutes"), end.isoformat(timespec="minutes"))
+        )
         self.range_hint.text = (
-            "From and To are whole UTC days, both included. On the command line, whose "
-            f"--end is the day after: --start {self.first.isoformat()} --end {after.isoformat()}"
+            f"From and To are whole days in the shop's time zone ({self.clock.zone}), both "
+            "included. On the command line, whose --end is the start of the day after: "
+            f"--start {shown[0]} --end {shown[1]}"
         )
 
     # -- data --------------------------------------------------------------------------------
 
     def range(self) -> tuple[datetime, datetime]:
-        return to_range(self.first, self.last)
+        return to_range(self.first, self.last, self.clock.zone)
 
     def _fit_bucket(self) -> None:
         """Group a long range by a longer bucket, so no request draws (or builds) more than
@@ -435,7 +446,7 @@ class AnalyticsPage:
         )
 
     def _movement_row(self, m: StockMovement) -> dict[str, Any]:
-        row = movement_row(m)
+        row = movement_row(m, self.clock.zone)
         row["product"] = self.product_names.get(m.product_id, f"#{m.product_id}")
         return row
 
@@ -488,7 +499,8 @@ class AnalyticsPage:
 
 
 async def build(ctx: PageContext) -> None:
-    page = AnalyticsPage(ctx)
+    shop = await db(ctx.crm.settings.get)
+    page = AnalyticsPage(ctx, shop.timezone)
     await page.refresh()
 
 

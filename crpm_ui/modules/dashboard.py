@@ -15,6 +15,7 @@ from crpm_ui.empty import calm_no_data
 from crpm_ui.feedback import db
 from crpm_ui.formatting import date, money, when
 from crpm_ui.registry import Module
+from crpm_ui.sales import ShopClock
 from crpm_ui.widgets import tile
 
 __all__ = ["DAYS", "module", "window"]
@@ -25,10 +26,13 @@ REORDER_LIST = "/insights?tab=reorder"
 """The reorder list on the Insights page."""
 
 
-def window(now: datetime | None = None) -> tuple[datetime, datetime]:
-    """The last ``DAYS`` UTC days including today: ``[start, end)``."""
-    today = (now or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return today - timedelta(days=DAYS - 1), today + timedelta(days=1)
+def window(now: datetime | None = None, zone: str = "UTC") -> tuple[datetime, datetime]:
+    """The last ``DAYS`` days of the shop's time zone, today included: ``[start, end)``."""
+    clock = ShopClock(zone)
+    today = (now or datetime.now(UTC)).astimezone(clock.tz).date()
+    start, end = clock.days(today - timedelta(days=DAYS - 1), today)
+    assert start is not None and end is not None
+    return start, end
 
 
 def revenue_options(days: list[str], revenue: list[float]) -> dict[str, Any]:
@@ -43,7 +47,8 @@ def revenue_options(days: list[str], revenue: list[float]) -> dict[str, Any]:
 
 async def build(ctx: PageContext) -> None:
     crm: CRPM = ctx.crm
-    start, end = window()
+    shop = await db(crm.settings.get)
+    start, end = window(zone=shop.timezone)
     reports = ctx.may("reports.read")  # a clerk sees the shop, not its figures
     customers, products, low, recent = await asyncio.gather(
         db(crm.customers.list, limit=1),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from nicegui import ui
@@ -273,3 +274,28 @@ async def test_a_clerk_s_low_stock_tile_links_to_the_products(clerk: User, shop:
     await clerk.open("/")
     assert element(clerk, "low-stock-link").props["href"] == "/products"
     await clerk.should_not_see(marker="reorder-link")
+
+
+async def test_the_last_30_days_are_the_shop_s_own_days(app_user: User, shop: CRPM) -> None:
+    """In a shop at UTC+14 a sale half an hour into its first local day of the 30 is still
+    the evening before in UTC: the dashboard, Analytics and its hint count it as the shop does,
+    and a sale half an hour before that day does not count."""
+    zone = ZoneInfo("Pacific/Kiritimati")  # +14:00 all year
+    shop.settings.update(timezone="Pacific/Kiritimati")
+    tea = shop.products.add(name="Tea", price="2.50", stock=50, sku="TEA")
+    ada = shop.customers.add(name="Ada", email="ada@example.org")
+    first = datetime.now(zone).date() - timedelta(days=29)
+    midnight = datetime(first.year, first.month, first.day, tzinfo=zone)
+    inside = midnight + timedelta(minutes=30)
+    assert inside.astimezone(UTC).date() < first  # the day before in UTC
+    shop.purchases.record(customer_id=ada.id, product_id=tea.id, quantity=4, purchased_at=inside)
+    before = midnight - timedelta(minutes=30)
+    shop.purchases.record(customer_id=ada.id, product_id=tea.id, quantity=1, purchased_at=before)
+    await app_user.open("/")
+    assert element(app_user, "tile-revenue").text == "10.00"
+    revenue = element(app_user, "revenue-trend").options["series"][0]["data"]
+    assert len(revenue) == 30 and revenue[0] == 10.0
+    await app_user.open("/analytics")
+    assert element(app_user, "a-revenue").text == "10.00"
+    hint = element(app_user, "range-hint").text
+    assert "Pacific/Kiritimati" in hint and f"--start {first.isoformat()}T00:00+14:00" in hint
