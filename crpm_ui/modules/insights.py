@@ -113,6 +113,9 @@ def segment_options(rows: Sequence[tuple[str, int, Decimal]]) -> dict[str, Any]:
                 "nameLocation": "middle",
                 "nameGap": 28,
                 "splitLine": {"show": False},
+                # a phone has room for a few amounts: the ones that would overlap are left out
+                "axisLabel": {"hideOverlap": True},
+                "splitNumber": 3,
             },
         ],
         "yAxis": {

@@ -124,6 +124,48 @@ def test_the_reorder_list_with_the_keyboard(
     assert shop.products.get(product.product_id).reorder_point == product.reorder_point + 1
 
 
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_insights_on_a_phone(browser: Browser, demo_app: tuple[str, CRPM], mode: str) -> None:
+    """On a 390-px phone both tabs fit the width, a segment's customers can be listed and
+    the reorder list read; screenshots for the app guide."""
+    url, shop = demo_app
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True
+    )
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        log_in(page, url)
+        _open(page, url + "/insights")
+        if mode == "dark":
+            page.get_by_role("switch", name="Dark mode").click()
+            expect(page.locator("body.body--dark")).to_have_count(1)
+            settle(page)
+        summary = {s.segment: s.customers for s in shop.reports.rfm_segments()}
+        busiest = max(summary, key=lambda s: summary[s])
+        page.get_by_role("combobox", name="Segment").click()
+        page.get_by_role("option", name=f"{busiest} ({summary[busiest]:,})").click()
+        expect(page.get_by_text(f"of {summary[busiest]:,}")).to_be_visible()
+        settle(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")  # the fixed header at the top of the picture
+        page.screenshot(path=str(SCREENSHOTS / f"phone-{mode}-insights.png"), full_page=True)
+        page.get_by_role("tab", name="Reorder").click()
+        reorder = page.locator('[aria-label="What to reorder"]')
+        expect(reorder.locator("tbody tr").first).to_contain_text(
+            shop.reports.reorder_suggestions()[0].name
+        )
+        settle(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(
+            path=str(SCREENSHOTS / f"phone-{mode}-insights-reorder.png"), full_page=True
+        )
+    finally:
+        context.close()
+
+
 def test_a_sale_elsewhere_alerts_an_open_page(
     desktop: BrowserContext, demo_app: tuple[str, CRPM]
 ) -> None:
