@@ -9,11 +9,15 @@ against hand-written SQL on the same database, same run.
    ``INSERT … SELECT`` per table (a recursive CTE on SQLite, ``generate_series`` on
    PostgreSQL): customers, products, orders of two lines each over two years, every 50th line
    partly returned, every 100th order cancelled. (Importing 10M rows through ``crpm import``
-   is measured by bench_reports; here only the reports are.)
+   is measured by bench_reports; here only the reports are.) Then the rollups the reports
+   read (``customer_sales`` for rfm, ``product_sales_days`` for the reorder window) are built
+   from those rows with ``rollups.rebuild``, as a migration does (timed apart). ``--reuse``
+   keeps the filled database under ``--out`` (or on the server) for the next run of its size.
 2. Runs ``rfm`` (every customer scored and put in a segment, as Python values) and
    ``reorder_suggestions(days=30)`` ``--repeat`` times, and the same aggregates written by
-   hand on the raw driver (rows fetched, not turned into values), and prints the medians,
-   their ratio and whether both sides agree.
+   hand on the raw rows with the raw driver (rows fetched, not turned into values), and
+   prints the medians, their ratio and whether both sides agree (every customer's recency,
+   frequency and money; every product's units in the window).
 
 Goals (issue 16): rfm under 2 s at 100k customers and 10M purchases; reorder suggestions
 under 200 ms at 10k products.
@@ -34,7 +38,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_reports import _pg_dsn, database, maintain
+import bench_reports
+from bench_reports import _pg_dsn, database, load_once, maintain
 
 import crpm_core
 
@@ -138,6 +143,24 @@ def fill(backend: str, url: str, customers: int, products: int, purchases: int) 
     return time.perf_counter() - started
 
 
+def build_rollups(backend: str, url: str) -> float:
+    """The rollups of the rows :func:`fill` wrote, as a migration builds them."""
+    from zoneinfo import ZoneInfo
+
+    from crpm_core.persistence.dialects import make_engine
+    from crpm_core.services import rollups
+
+    started = time.perf_counter()
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            rollups.rebuild(conn, ZoneInfo("UTC"))
+    finally:
+        engine.dispose()
+    maintain(backend, url)
+    return time.perf_counter() - started
+
+
 # --------------------------------------------------------------------------- hand SQL
 
 RFM_SQL = """
@@ -219,19 +242,27 @@ def median_seconds(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 def bench(backend: str, args: argparse.Namespace, out: Path) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
-    tag = f"intel_{args.customers}_{args.purchases}"
+    tag = f"intel_{args.customers}_{args.products}_{args.purchases}"
     with database(backend, out, tag) as url:
-        loaded = fill(backend, url, args.customers, args.products, args.purchases)
+        loaded = load_once(
+            out,
+            backend,
+            tag,
+            lambda: fill(backend, url, args.customers, args.products, args.purchases),
+        )
         print(f"{backend}: filled in {loaded:.1f} s", flush=True)
+        built = load_once(out, backend, tag + "_rollups", lambda: build_rollups(backend, url))
+        print(f"{backend}: rollups built in {built:.1f} s", flush=True)
         crm = crpm_core.connect(url)
         hand = hand_connection(backend, url)
         rfm_sql, reorder_sql = hand_queries(backend)
         try:
             lib_s, segments = median_seconds(lambda: crm.reports.rfm(as_of=AS_OF), args.repeat)
             hand_s, raw = median_seconds(lambda: run_hand(hand, rfm_sql), args.repeat)
-            equal = [(s.customer_id, s.recency_days, s.frequency) for s in segments] == [
-                (int(r[0]), int(r[2]), int(r[3])) for r in raw
-            ]
+            equal = [
+                (s.customer_id, s.recency_days, s.frequency, int(s.monetary * 100))
+                for s in segments
+            ] == [(int(r[0]), int(r[2]), int(r[3]), int(r[4])) for r in raw]
             rows.append(("rfm", f"{len(segments):,} customers", lib_s, hand_s, equal))
             lib_r, suggestions = median_seconds(
                 lambda: crm.reports.reorder_suggestions(days=30, as_of=AS_OF), args.repeat
@@ -260,8 +291,12 @@ def main() -> None:
     parser.add_argument("--purchases", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--out", type=Path, default=Path("/tmp/crpm-bench-intelligence"))
+    parser.add_argument("--out", type=Path, default=Path("/tmp/crpm-bench"))
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the filled database and reuse it next time"
+    )
     args = parser.parse_args()
+    bench_reports.REUSE = args.reuse
     args.out.mkdir(parents=True, exist_ok=True)
     print(
         f"{platform.machine()}, {platform.python_version()}, SQLite {sqlite3.sqlite_version}; "

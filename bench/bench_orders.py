@@ -6,14 +6,19 @@ emits: share-lock the customer, lock the products ``FOR UPDATE`` in id order, ch
 insert the order, take each product's stock with a conditional ``UPDATE`` (``executemany`` when
 there are several), insert the lines (one ``INSERT ... RETURNING id`` per line on SQLite, one
 multi-row ``INSERT ... RETURNING`` on PostgreSQL), write one ledger row per line
-(``executemany``), commit; the library builds the order it returns from what it wrote. SQLite:
+(``executemany``), then the rollups (read the shop's time zone, share-locked on PostgreSQL;
+one ``INSERT ... ON CONFLICT DO UPDATE`` upsert each into ``sales_days``, ``product_sales_days``
+and ``product_sales`` (``executemany`` for several products) and ``customer_sales``), the audit
+row, commit; the library builds the order it returns from what it wrote. SQLite:
 a file in WAL mode, ``synchronous=NORMAL``, foreign keys on and ``BEGIN IMMEDIATE`` per order
 (the library's pragmas). PostgreSQL: READ COMMITTED and the same ``lock_timeout``. The locking
-clauses are left out on SQLite, as the library does.
+clauses are left out on SQLite, as the library does; on SQLite the rollups' money is added with
+the library's ``crpm_add`` (exact beyond 64 bits), registered on the plain connection too.
 
 Every run starts from a copy of the same database (schema made by the library, one
 customer, the products); a few untimed orders warm both sides up. Each run is checked:
-the lines written and the stock taken are what was asked for, and stock equals the ledger.
+the lines written and the stock taken are what was asked for, stock equals the ledger, and
+the rollups hold the lines' figures.
 Then one order of ``--big-lines`` lines (distinct products) is timed on each side.
 
     python bench/bench_orders.py [--orders 2000] [--repeat 5] [--postgres-url URL | --no-postgres]
@@ -22,6 +27,7 @@ Then one order of ``--big-lines`` lines (distinct products) is timed on each sid
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -34,12 +40,14 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import crpm_core
+from crpm_core.domain import calendar
 from crpm_core.persistence.dialects import normalize_url
+from crpm_core.persistence.dialects.sqlite_functions import register as register_sqlite_functions
 
 PG_ADMIN = os.environ.get(
     "CRPM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -111,12 +119,110 @@ SQ_MOVE = (
 )
 
 
+
+def _upsert(
+    table: str, keys: Sequence[str], added: Sequence[str], *, ph: str, add: str, times: str = ""
+) -> str:
+    """The rollups' upsert as SQLAlchemy renders it (rollup_sql.upsert_add): add every
+    figure; ``times`` holds the earliest/latest CASEs of customer_sales."""
+    columns = [*keys, *added]
+    values = ", ".join(ph.format(c) for c in columns)
+    sets = ", ".join(
+        f"{c} = {add.format(old=f'{table}.{c}', new=f'excluded.{c}')}"
+        if c == "revenue_minor"
+        else f"{c} = ({table}.{c} + excluded.{c})"
+        for c in added
+        if not c.endswith("_at")
+    )
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})"
+        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}{times}"
+    )
+
+
+def _keep(column: str, cmp: str) -> str:
+    t, e = f"customer_sales.{column}", f"excluded.{column}"
+    return (
+        f", {column} = CASE WHEN ({t} IS NULL) THEN {e} WHEN ({e} IS NULL) THEN {t}"
+        f" WHEN ({e} {cmp} {t}) THEN {e} ELSE {t} END"
+    )
+
+
+FIGURES = ("lines", "units", "returned", "revenue_minor")
+CUSTOMER_FIGURES = (*FIGURES, "orders", "kept_orders", "first_at", "last_at", "last_kept_at")
+KEEP_TIMES = _keep("first_at", "<") + _keep("last_at", ">") + _keep("last_kept_at", ">")
+
+
+def rollup_statements(ph: str, add: str) -> dict[str, str]:
+    return {
+        "days": _upsert("sales_days", ["day"], [*FIGURES, "orders"], ph=ph, add=add),
+        "product_days": _upsert(
+            "product_sales_days", ["day", "product_id"], FIGURES, ph=ph, add=add
+        ),
+        "products": _upsert("product_sales", ["product_id"], FIGURES, ph=ph, add=add),
+        "customer": _upsert(
+            "customer_sales", ["customer_id"], CUSTOMER_FIGURES, ph=ph, add=add, times=KEEP_TIMES
+        ),
+    }
+
+
+SQ_ZONE = "SELECT settings.timezone FROM settings WHERE settings.id = ?"
+SQ_ROLLUP = rollup_statements("?", "crpm_add({old}, {new})")
+SQ_AUDIT = (
+    "INSERT INTO audit_log (at, actor, action, entity, entity_id, changes)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def rollup_rows(
+    day: date, at: Any, cid: int, lines: Basket, prices: dict[int, int]
+) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]], tuple[Any, ...]]:
+    """What rollups.add writes for one new order: its day, its products (per day and all
+    time, in product order) and its customer."""
+    per: dict[int, list[int]] = {}
+    for pid, qty in lines:
+        row = per.setdefault(pid, [0, 0, 0])
+        row[0] += 1
+        row[1] += qty
+        row[2] += prices[pid] * qty
+    n, units, revenue = len(lines), sum(r[1] for r in per.values()), sum(r[2] for r in per.values())
+    product_days = [(day, pid, r[0], r[1], 0, r[2]) for pid, r in sorted(per.items())]
+    products = [(pid, r[0], r[1], 0, r[2]) for pid, r in sorted(per.items())]
+    return (
+        (day, n, units, 0, revenue, 1),
+        product_days,
+        products,
+        (cid, n, units, 0, revenue, 1, 1, at, at, at),
+    )
+
+
+def audit_changes(order_id: int, cid: int, lines: Basket, ids: Sequence[int], at: datetime,
+                  prices: dict[int, int]) -> str:  # fmt: skip
+    """The audit row's JSON, as services/orders.audited and the audit trail write it."""
+    total = sum(prices[pid] * q for pid, q in lines)
+    return json.dumps(
+        {
+            "customer_id": [None, cid],
+            "lines": [
+                None,
+                [[i, pid, q, f"{prices[pid] / 100:.2f}"] for i, (pid, q) in zip(ids, lines)],
+            ],
+            "note": [None, None],
+            "placed_at": [None, at.replace(tzinfo=UTC).isoformat()],
+            "ref": [None, None],
+            "total": [None, f"{total / 100:.2f}"],
+        },
+        sort_keys=True,
+    )
+
+
 def sqlite_connect(path: Path) -> sqlite3.Connection:
     con = sqlite3.connect(path, isolation_level=None, timeout=BUSY_MILLIS / 1000)
     con.execute("PRAGMA foreign_keys=ON")
     con.execute(f"PRAGMA busy_timeout={BUSY_MILLIS}")
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
+    register_sqlite_functions(con)
     return con
 
 
@@ -158,6 +264,22 @@ def sqlite_order(con: sqlite3.Connection, cid: int, lines: Basket) -> None:
             con.execute(SQ_MOVE, moves[0])
         else:
             con.executemany(SQ_MOVE, moves)
+        (zone,) = con.execute(SQ_ZONE, (1,)).fetchone()
+        at = datetime.fromisoformat(now).replace(tzinfo=UTC)
+        day = calendar.local_day(at, calendar.zone(zone or "UTC")).isoformat()
+        prices = {pid: found[pid][3] for pid in totals}
+        d, pd, pp, c = rollup_rows(day, now, cid, lines, prices)
+        con.execute(SQ_ROLLUP["days"], d)
+        if len(pd) == 1:
+            con.execute(SQ_ROLLUP["product_days"], pd[0])
+            con.execute(SQ_ROLLUP["products"], pp[0])
+        else:
+            con.executemany(SQ_ROLLUP["product_days"], pd)
+            con.executemany(SQ_ROLLUP["products"], pp)
+        con.execute(SQ_ROLLUP["customer"], c)
+        changes = audit_changes(order_id, cid, lines, line_ids, at, prices)
+        stamp = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        con.execute(SQ_AUDIT, (stamp, "system", "place", "order", order_id, changes))
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -187,6 +309,9 @@ PG_LINES_ROW = (
     " %s::TIMESTAMP WITHOUT TIME ZONE, %s::BIGINT, {})"
 )
 PG_MOVE = SQ_MOVE.replace("?", "%s")
+PG_ZONE = SQ_ZONE.replace("?", "%s") + " FOR SHARE"
+PG_ROLLUP = rollup_statements("%s", "({old} + {new})")
+PG_AUDIT = SQ_AUDIT.replace("?", "%s") + " RETURNING audit_log.id"
 
 
 def pg_connect(dsn: str) -> Any:
@@ -237,6 +362,21 @@ def pg_order(con: Any, cid: int, lines: Basket) -> None:
             cur.execute(PG_MOVE + " RETURNING stock_movements.id", moves[0]).fetchone()
         else:
             cur.executemany(PG_MOVE, moves)
+        (zone,) = cur.execute(PG_ZONE, (1,)).fetchone()
+        day = calendar.local_day(now.replace(tzinfo=UTC), calendar.zone(zone or "UTC"))
+        prices = {pid: found[pid][3] for pid in totals}
+        d, pd, pp, c = rollup_rows(day, now, cid, lines, prices)
+        cur.execute(PG_ROLLUP["days"], d)
+        if len(pd) == 1:
+            cur.execute(PG_ROLLUP["product_days"], pd[0])
+            cur.execute(PG_ROLLUP["products"], pp[0])
+        else:
+            cur.executemany(PG_ROLLUP["product_days"], pd)
+            cur.executemany(PG_ROLLUP["products"], pp)
+        cur.execute(PG_ROLLUP["customer"], c)
+        changes = audit_changes(order_id, cid, lines, line_ids, now, prices)
+        stamp = datetime.now(UTC).replace(tzinfo=None)
+        cur.execute(PG_AUDIT, (stamp, "system", "place", "order", order_id, changes)).fetchone()
     except BaseException:
         con.rollback()
         raise
@@ -346,6 +486,16 @@ def verify(backend: Backend, url: str, placed: Sequence[Basket]) -> None:
         (moves,) = con.execute(
             "SELECT COUNT(*) FROM stock_movements WHERE kind = 'sale'"
         ).fetchone()
+        rolled = [
+            tuple(int(x) for x in con.execute(sql).fetchone())
+            for sql in (
+                "SELECT SUM(lines), SUM(units), SUM(orders) FROM sales_days",
+                "SELECT SUM(lines), SUM(units), COUNT(*) FROM product_sales_days",
+                "SELECT SUM(lines), SUM(units), COUNT(*) FROM product_sales",
+                "SELECT SUM(lines), SUM(units), SUM(orders) FROM customer_sales",
+            )
+        ]
+        (audits,) = con.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'place'").fetchone()
     finally:
         con.close()
     want_lines = sum(len(b) for b in placed)
@@ -354,6 +504,9 @@ def verify(backend: Backend, url: str, placed: Sequence[Basket]) -> None:
     assert orders == len(placed), (orders, len(placed))
     assert lines == want_lines == moves, (lines, want_lines, moves)
     assert units == want_units and stock == total - want_units == ledger, (units, stock, ledger)
+    assert rolled[0] == (want_lines, want_units, len(placed)) == rolled[3], rolled
+    assert rolled[1][:2] == rolled[2][:2] == (want_lines, want_units), rolled
+    assert audits == len(placed), (audits, len(placed))
 
 
 # --------------------------------------------------------------------------- runs

@@ -2,6 +2,13 @@
 
     python bench/bench_reports.py                       # 1,000,000 purchases, SQLite and PostgreSQL
     python bench/bench_reports.py --purchases 100000 --backends sqlite
+    python bench/bench_reports.py --purchases 10000000 --reuse --repeat 3
+    python bench/bench_reports.py --chart docs/screenshots/report-times.png
+
+The library reads its rollups (``sales_days``, ``product_sales_days``, ``product_sales``,
+``customer_sales``, kept by every sale and by the import) and the raw rows only for the
+partial days at a range's edges; the hand-written side aggregates the raw rows (with covering
+indexes), so the ratio shows what the rollups buy at each size.
 
 1. Generates N purchases (default 1,000,000 over 10,000 customers and 1,000 products, two
    years, skewed popularity) as CSV files.
@@ -11,8 +18,14 @@
    both sides ``--repeat`` times and prints the median times, their ratio, whether the results
    are equal, and the process's peak RSS.
 
-Targets: every report within 1.5x of the hand-written SQL with equal results; peak memory
-under 150 MB; the import within 3x of the raw load.
+Each run writes its figures to ``--out``/results-BACKEND-N.json; ``--chart PNG`` draws the
+report times of every cached result (needs matplotlib) and runs nothing. ``--reuse`` keeps
+the two databases of a size (SQLite files under ``--out``, PostgreSQL databases named by
+size) and their load times, and reuses them on the next run of that size.
+
+Targets (issues 15 and 16): at 10M purchases every report the dashboard and analytics use
+answers in under 100 ms with results equal to the hand-written SQL, and no slower than at 1M;
+peak memory of the reporting process under 150 MB; the import within 3x of the raw load.
 """
 
 from __future__ import annotations
@@ -42,6 +55,7 @@ import crpm_core
 
 T_END = datetime(2026, 1, 1, tzinfo=UTC)
 KEEP = False  # --keep leaves the databases for a look with EXPLAIN
+REUSE = False  # --reuse keeps them and loads them only once per size
 PG_ADMIN = os.environ.get(
     "CRPM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -103,39 +117,75 @@ def database(backend: str, out: Path, tag: str) -> Iterator[str]:
     """A new empty database; SQLite files are kept under ``out`` and replaced each run."""
     if backend == "sqlite":
         path = out / f"{tag}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        if not (REUSE and _loaded(out, backend, tag)):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         yield f"sqlite:///{path}"
         return
     from sqlalchemy import create_engine, text
 
-    name = f"crpm_bench_{tag}" if KEEP else f"crpm_bench_{tag}_{uuid.uuid4().hex[:8]}"
+    keep = KEEP or REUSE
+    name = f"crpm_bench_{tag}" if keep else f"crpm_bench_{tag}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(
         crpm_core.persistence.dialects.normalize_url(PG_ADMIN), isolation_level="AUTOCOMMIT"
     )
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"))
+    if not (REUSE and _loaded(out, backend, tag)):
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"))
     try:
         url = crpm_core.persistence.dialects.normalize_url(PG_ADMIN).set(database=name)
         yield url.render_as_string(hide_password=False)
     finally:
-        if not KEEP:
+        if not keep:
             with admin.connect() as conn:
                 conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
 
 
-def library_import(url: str, folder: Path) -> float:
+def _marker(out: Path, backend: str, tag: str) -> Path:
+    return out / f"loaded-{backend}-{tag}.json"
+
+
+def _loaded(out: Path, backend: str, tag: str) -> float | None:
+    """The load time of a kept database of ``--reuse``, or None when it must be loaded."""
+    marker = _marker(out, backend, tag)
+    return float(json.loads(marker.read_text())["seconds"]) if marker.exists() else None
+
+
+def load_once(out: Path, backend: str, tag: str, load: Callable[[], float]) -> float:
+    """Run ``load`` (returning its seconds) unless ``--reuse`` finds it done before."""
+    if REUSE:
+        done = _loaded(out, backend, tag)
+        if done is not None:
+            print(f"{backend} {tag}: reusing the database loaded in {done:.1f} s", flush=True)
+            return done
+    seconds = load()
+    if REUSE:
+        _marker(out, backend, tag).write_text(json.dumps({"seconds": seconds}))
+    return seconds
+
+
+def library_import(url: str, folder: Path, peaks: Path | None = None) -> float:
+    """``crpm import`` of the three files, each in its own process; the peak RSS of each
+    import process (from ``wait4``) is written to ``peaks`` as JSON."""
     crpm = Path(sys.executable).with_name("crpm")
     started = time.perf_counter()
+    peak_mb: dict[str, float] = {}
     for kind in ("customers", "products", "purchases"):
-        subprocess.run(
+        proc = subprocess.Popen(
             [str(crpm), "--db", url, "import", kind, str(folder / f"{kind}.csv"), "--no-progress"],
-            check=True,
             stdout=subprocess.DEVNULL,
         )
-    return time.perf_counter() - started
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            raise subprocess.CalledProcessError(proc.returncode, proc.args)
+        peak_mb[kind] = usage.ru_maxrss / 1024
+    seconds = time.perf_counter() - started
+    if peaks is not None:
+        peaks.write_text(json.dumps(peak_mb))
+    return seconds
 
 
 LEAN_SCHEMA = """
@@ -260,39 +310,49 @@ def _money(minor: Any) -> Decimal:
     return (Decimal(int(minor)) / 100).quantize(Decimal("0.01"))
 
 
-def hand_reports(
-    backend: str, url: str, lo: datetime, hi: datetime
-) -> dict[str, Callable[[], Any]]:
-    """The same figures as crm.reports, written by hand against the lean schema."""
+def hand_reports(backend: str, url: str, ranges: dict[str, Any]) -> dict[str, Callable[[], Any]]:
+    """The same figures as crm.reports, written by hand against the raw rows of the lean
+    schema (UTC days: the shop's time zone is left at its default, UTC)."""
     if backend == "sqlite":
         con: Any = sqlite3.connect(url.removeprefix("sqlite:///"))
         ph = "?"
-        a, b = (
-            lo.replace(tzinfo=None).isoformat(sep=" "),
-            hi.replace(tzinfo=None).isoformat(sep=" "),
-        )
+
+        def at(x: datetime) -> Any:
+            return x.replace(tzinfo=None).isoformat(sep=" ")
+
         day, month = "substr(purchased_at, 1, 10)", "substr(purchased_at, 1, 7) || '-01'"
-        week = "date(purchased_at, '-' || ((strftime('%w', purchased_at) + 6) % 7) || ' days')"
     else:
         import psycopg
 
         con = psycopg.connect(_pg_dsn(url), autocommit=True)
         ph = "%s"
-        a, b = lo.replace(tzinfo=None), hi.replace(tzinfo=None)
-        day, week, month = (f"date_trunc('{x}', purchased_at)" for x in ("day", "week", "month"))
+
+        def at(x: datetime) -> Any:
+            return x.replace(tzinfo=None)
+
+        day, month = (f"date_trunc('{x}', purchased_at)" for x in ("day", "month"))
 
     def q(sql: str, *args: Any) -> list[Any]:
         return list(con.execute(sql.replace("?", ph), args).fetchall())
 
-    def summary() -> Any:
-        s = q(
-            "SELECT SUM(total_minor), SUM(quantity), COUNT(*), COUNT(DISTINCT customer_id)"
-            " FROM purchases WHERE purchased_at >= ? AND purchased_at < ?",
-            a,
-            b,
-        )[0]
-        k = q("SELECT SUM(stock), SUM(stock * price_minor) FROM products")[0]
-        return (_money(s[0] or 0), int(s[1] or 0), s[2], s[3], int(k[0]), _money(k[1]))
+    def within(span: tuple[datetime, datetime] | None) -> tuple[str, tuple[Any, ...]]:
+        if span is None:
+            return "", ()
+        return " WHERE purchased_at >= ? AND purchased_at < ?", (at(span[0]), at(span[1]))
+
+    def summary(span: tuple[datetime, datetime] | None) -> Callable[[], Any]:
+        where, args = within(span)
+
+        def run() -> Any:
+            s = q(
+                "SELECT SUM(total_minor), SUM(quantity), COUNT(*), COUNT(DISTINCT customer_id)"
+                " FROM purchases" + where,
+                *args,
+            )[0]
+            k = q("SELECT SUM(stock), SUM(stock * price_minor) FROM products")[0]
+            return (_money(s[0] or 0), int(s[1] or 0), s[2], s[3], int(k[0]), _money(k[1]))
+
+        return run
 
     def top() -> Any:
         rows = q(
@@ -304,64 +364,86 @@ def hand_reports(
         )
         return [(r[0], r[1], r[2], int(r[3]), _money(r[4])) for r in rows]
 
-    def products() -> Any:
-        rows = q(
-            "SELECT p.id, p.name, COALESCE(t.units, 0) AS u, COALESCE(t.revenue, 0) AS r, p.stock"
-            " FROM products p LEFT JOIN (SELECT product_id, SUM(quantity) AS units,"
-            " SUM(total_minor) AS revenue FROM purchases GROUP BY product_id) t"
-            " ON t.product_id = p.id ORDER BY u DESC, r DESC, p.id"
-        )
-        return [(r[0], r[1], int(r[2]), _money(r[3]), r[4]) for r in rows]
+    def products(span: tuple[datetime, datetime] | None) -> Callable[[], Any]:
+        where, args = within(span)
 
-    def over(expr: str) -> Callable[[], Any]:
+        def run() -> Any:
+            rows = q(
+                "SELECT p.id, p.name, COALESCE(t.units, 0) AS u, COALESCE(t.revenue, 0) AS r,"
+                " p.stock FROM products p LEFT JOIN (SELECT product_id, SUM(quantity) AS units,"
+                " SUM(total_minor) AS revenue FROM purchases" + where + " GROUP BY product_id) t"
+                " ON t.product_id = p.id ORDER BY u DESC, r DESC, p.id",
+                *args,
+            )
+            return [(r[0], r[1], int(r[2]), _money(r[3]), r[4]) for r in rows]
+
+        return run
+
+    def over(expr: str, span: tuple[datetime, datetime] | None) -> Callable[[], Any]:
+        where, args = within(span)
+
         def run() -> Any:
             rows = q(
                 f"SELECT {expr} AS period, SUM(total_minor), SUM(quantity) FROM purchases"
-                " WHERE purchased_at >= ? AND purchased_at < ? GROUP BY period ORDER BY period",
-                a,
-                b,
+                + where
+                + " GROUP BY period ORDER BY period",
+                *args,
             )
             return [(str(r[0])[:10], _money(r[1]), int(r[2])) for r in rows]
 
         return run
 
+    last30, part = ranges["last 30 days"], ranges["range"]
     return {
-        "sales_summary (range)": summary,
+        "sales_summary (all time)": summary(None),
+        "sales_summary (last 30 days)": summary(last30),
         "top_customers (all time)": top,
-        "product_performance (all time)": products,
-        "sales_over_time day (range)": over(day),
-        "sales_over_time week (range)": over(week),
-        "sales_over_time month (range)": over(month),
+        "product_performance (all time)": products(None),
+        "product_performance (range)": products(part),
+        "sales_over_time day (last 30 days)": over(day, last30),
+        "sales_over_time month (all time)": over(month, None),
     }
 
 
-def library_reports(url: str, lo: datetime, hi: datetime) -> dict[str, Callable[[], Any]]:
+def library_reports(url: str, ranges: dict[str, Any]) -> dict[str, Callable[[], Any]]:
     crm = crpm_core.connect(url)
     r = crm.reports
 
-    def summary() -> Any:
-        s = r.sales_summary(start=lo, end=hi)
-        return (
-            s.revenue,
-            s.units_sold,
-            s.purchase_count,
-            s.buyer_count,
-            s.stock_units,
-            s.stock_value,
-        )
+    def summary(span: tuple[datetime, datetime] | None) -> Callable[[], Any]:
+        lo, hi = span or (None, None)
+
+        def run() -> Any:
+            s = r.sales_summary(start=lo, end=hi)
+            return (
+                s.revenue,
+                s.units_sold,
+                s.purchase_count,
+                s.buyer_count,
+                s.stock_units,
+                s.stock_value,
+            )
+
+        return run
 
     def top() -> Any:
         return [
             (t.customer_id, t.name, t.purchase_count, t.units, t.revenue) for t in r.top_customers()
         ]
 
-    def products() -> Any:
-        return [
-            (p.product_id, p.name, p.units_sold, p.revenue, p.stock)
-            for p in r.product_performance()
-        ]
+    def products(span: tuple[datetime, datetime] | None) -> Callable[[], Any]:
+        lo, hi = span or (None, None)
 
-    def over(bucket: Any) -> Callable[[], Any]:
+        def run() -> Any:
+            return [
+                (p.product_id, p.name, p.units_sold, p.revenue, p.stock)
+                for p in r.product_performance(start=lo, end=hi)
+            ]
+
+        return run
+
+    def over(bucket: Any, span: tuple[datetime, datetime] | None) -> Callable[[], Any]:
+        lo, hi = span or (None, None)
+
         def run() -> Any:
             return [
                 (p.period_start.date().isoformat(), p.revenue, p.units_sold)
@@ -371,20 +453,34 @@ def library_reports(url: str, lo: datetime, hi: datetime) -> dict[str, Callable[
 
         return run
 
+    last30, part = ranges["last 30 days"], ranges["range"]
     return {
-        "sales_summary (range)": summary,
+        "sales_summary (all time)": summary(None),
+        "sales_summary (last 30 days)": summary(last30),
         "top_customers (all time)": top,
-        "product_performance (all time)": products,
-        "sales_over_time day (range)": over("day"),
-        "sales_over_time week (range)": over("week"),
-        "sales_over_time month (range)": over("month"),
+        "product_performance (all time)": products(None),
+        "product_performance (range)": products(part),
+        "sales_over_time day (last 30 days)": over("day", last30),
+        "sales_over_time month (all time)": over("month", None),
     }
+
+
+# The dashboard's window: the last 30 whole (UTC) days before the end of the data. The other
+# range is 11 months with partial days at both edges (7:00 and 13:30), read from raw rows.
+RANGES = {
+    "last 30 days": (T_END - timedelta(days=30), T_END),
+    "range": (
+        T_END - timedelta(days=365) + timedelta(hours=7),
+        T_END - timedelta(days=30) + timedelta(hours=13, minutes=30),
+    ),
+}
 
 
 def report_phase(backend: str, lib_url: str, raw_url: str, repeat: int) -> dict[str, Any]:
     """Runs in its own process: times every report on both sides, compares the results."""
-    lo, hi = T_END - timedelta(days=365), T_END - timedelta(days=30)
-    lib, raw = library_reports(lib_url, lo, hi), hand_reports(backend, raw_url, lo, hi)
+    lib, raw = library_reports(lib_url, RANGES), hand_reports(backend, raw_url, RANGES)
+    start_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    reset = _reset_peak()  # importing crpm_core alone peaks high (see docs/performance.md)
     rows = []
     for name, lib_call in lib.items():
         raw_call = raw[name]
@@ -397,6 +493,9 @@ def report_phase(backend: str, lib_url: str, raw_url: str, repeat: int) -> dict[
             t = time.perf_counter()
             lib_call()
             lt.append(time.perf_counter() - t)
+        if lib_result != raw_result:
+            print(f"NOT EQUAL: {name}: library {str(lib_result)[:300]}", file=sys.stderr)
+            print(f"           hand SQL {str(raw_result)[:300]}", file=sys.stderr)
         rows.append(
             {
                 "report": name,
@@ -406,7 +505,28 @@ def report_phase(backend: str, lib_url: str, raw_url: str, repeat: int) -> dict[
             }
         )
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"rows": rows, "peak_mb": peak_kb / 1024}
+    return {
+        "rows": rows,
+        "peak_mb": peak_kb / 1024,  # since the process started, imports included
+        "startup_peak_mb": start_peak_mb,  # after importing and connecting, before any report
+        "reports_peak_mb": _status_mb("VmHWM") if reset else None,  # while the reports ran
+    }
+
+
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+def _reset_peak() -> bool:
+    """Reset the process's peak RSS (Linux: VmHWM), so the reports' own peak can be read."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
 
 
 def _phase_entry(queue: Any, *args: Any) -> None:
@@ -416,6 +536,51 @@ def _phase_entry(queue: Any, *args: Any) -> None:
 # --------------------------------------------------------------------------- main
 
 
+def draw_chart(out: Path, png: Path) -> None:
+    """Report times against purchases, log-log, one panel per backend: the library (solid)
+    and the hand-written SQL on raw rows (dashed), from every results-*.json under ``out``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    found: dict[str, dict[int, dict[str, Any]]] = {}
+    for path in sorted(out.glob("results-*-*.json")):
+        _, backend, n = path.stem.split("-")
+        found.setdefault(backend, {})[int(n)] = json.loads(path.read_text())
+    backends = [b for b in ("sqlite", "postgresql") if b in found]
+    fig, axes = plt.subplots(1, len(backends), figsize=(6.5 * len(backends), 5), squeeze=False)
+    for ax, backend in zip(axes[0], backends, strict=True):
+        sizes = sorted(found[backend])
+        names = [row["report"] for row in found[backend][sizes[-1]]["rows"]]
+        colors = plt.get_cmap("tab10")
+        for i, name in enumerate(names):
+            lib, raw, xs = [], [], []
+            for n in sizes:
+                row = next((r for r in found[backend][n]["rows"] if r["report"] == name), None)
+                if row is not None:
+                    xs.append(n)
+                    lib.append(row["library_ms"])
+                    raw.append(row["sql_ms"])
+            ax.plot(xs, lib, "o-", color=colors(i), label=name)
+            ax.plot(xs, raw, "x--", color=colors(i), alpha=0.6)
+        ax.axhline(100, color="red", linewidth=0.8, linestyle=":")
+        ax.text(sizes[0], 110, "100 ms target", color="red", fontsize=8)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("purchases")
+        ax.set_ylabel("median ms (log)")
+        title = "SQLite" if backend == "sqlite" else "PostgreSQL"
+        ax.set_title(f"{title}: crpm_core on rollups (solid) vs hand SQL on raw rows (dashed)",
+                     fontsize=9)  # fmt: skip
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png, dpi=110)
+    print(f"chart: {png}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--purchases", type=int, default=1_000_000)
@@ -423,13 +588,20 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=1_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/crpm-bench"))
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the databases and reuse them next time"
+    )
+    parser.add_argument("--chart", type=Path, help="draw the cached results to this PNG, and stop")
     args = parser.parse_args()
-    global KEEP
-    KEEP = args.keep
+    global KEEP, REUSE
+    KEEP, REUSE = args.keep, args.reuse
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.chart:
+        draw_chart(args.out, args.chart)
+        return
 
     t = time.perf_counter()
     folder = generate(args.out, args.customers, args.products, args.purchases)
@@ -438,18 +610,30 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores,"
         f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version};"
         f" {args.purchases:,} purchases, {args.customers:,}"
-        f" customers, {args.products:,} products; median of {args.repeat}"
+        f" customers, {args.products:,} products; median of {args.repeat};"
+        f" load average {os.getloadavg()[0]:.1f}"
     )
     results: dict[str, Any] = {}
     ctx = mp.get_context("spawn")
+    size = f"{args.customers}_{args.products}_{args.purchases}"
     for backend in args.backends.split(","):
+        lib_tag, raw_tag = f"library_{size}", f"raw_{size}"
         with (
-            database(backend, args.out, "library") as lib_url,
-            database(backend, args.out, "raw") as raw_url,
+            database(backend, args.out, lib_tag) as lib_url,
+            database(backend, args.out, raw_tag) as raw_url,
         ):
-            imp = library_import(lib_url, folder)
-            maintain(backend, lib_url)
-            raw = raw_load(backend, raw_url, folder)
+
+            peaks = args.out / f"import-peak-{backend}-{lib_tag}.json"
+
+            def load_library(url: str = lib_url, b: str = backend, p: Path = peaks) -> float:
+                seconds = library_import(url, folder, p)
+                maintain(b, url)
+                return seconds
+
+            imp = load_once(args.out, backend, lib_tag, load_library)
+            raw = load_once(
+                args.out, backend, raw_tag, lambda b=backend, u=raw_url: raw_load(b, u, folder)
+            )
             queue = ctx.Queue()
             proc = ctx.Process(
                 target=_phase_entry, args=(queue, backend, lib_url, raw_url, args.repeat)
@@ -457,12 +641,31 @@ def main() -> None:
             proc.start()
             phase = queue.get()
             proc.join()
-        results[backend] = {"import_s": imp, "raw_load_s": raw, **phase}
+        import_peak = json.loads(peaks.read_text()) if peaks.exists() else {}
+        results[backend] = {
+            "import_s": imp,
+            "import_peak_mb": import_peak,
+            "raw_load_s": raw,
+            "purchases": args.purchases,
+            "load_average": os.getloadavg()[0],
+            **phase,
+        }
+        (args.out / f"results-{backend}-{args.purchases}.json").write_text(
+            json.dumps(results[backend], indent=2)
+        )
         print(f"\n### {backend}\n")
         print(
             f"import with `crpm import`: {imp:.1f} s; raw load: {raw:.1f} s; ratio {imp / raw:.2f}x"
         )
-        print(f"peak memory of the reporting process: {phase['peak_mb']:.0f} MB\n")
+        if import_peak:
+            shown = ", ".join(f"{k} {v:.0f} MB" for k, v in import_peak.items())
+            print(f"peak RSS of the `crpm import` processes: {shown}")
+        during = phase["reports_peak_mb"]
+        print(
+            f"peak memory of the reporting process: {phase['peak_mb']:.0f} MB since it started"
+            f" ({phase['startup_peak_mb']:.0f} MB of it reached by importing and connecting);"
+            f" peak RSS while the reports ran: {'?' if during is None else f'{during:.0f}'} MB\n"
+        )
         print("| report | crpm_core ms | hand SQL ms | ratio | equal |")
         print("|---|---:|---:|---:|---|")
         for row in phase["rows"]:

@@ -406,23 +406,7 @@ class Reports:
                     totals.c.frequency,
                     days.label("recency_days"),
                 ).subquery()
-                s = scored.c
-                query = (
-                    select(
-                        s.customer_id,
-                        customers.c.name,
-                        s.recency_days,
-                        s.frequency,
-                        s.monetary,
-                        func.rank().over(order_by=desc(s.recency_days)).label("r_rank"),
-                        func.rank().over(order_by=s.frequency).label("f_rank"),
-                        func.rank().over(order_by=s.monetary).label("m_rank"),
-                        func.count().over().label("n"),
-                    )
-                    .join_from(scored, customers, customers.c.id == s.customer_id)
-                    .order_by(s.customer_id)
-                )
-                return conn.execute(query).all()
+                return conn.execute(_rfm_ranks(scored)).all()
 
             rows = (
                 _rolled_rfm(conn, end) if _all_before(conn, end) else with_exact_sums(conn, ranked)
@@ -776,8 +760,14 @@ def _rolled_rfm(conn: Connection, end: datetime) -> Any:
         .where(c.revenue_minor > 0)
         .subquery()
     )
+    return conn.execute(_rfm_ranks(scored)).all()
+
+
+def _rfm_ranks(scored: Any) -> Any:
+    """Each customer of ``scored`` (customer_id, monetary, frequency, recency_days) with
+    their ranks from worst to best (ties share the lowest) and how many there are."""
     s = scored.c
-    query = (
+    return (
         select(
             s.customer_id,
             customers.c.name,
@@ -792,4 +782,3 @@ def _rolled_rfm(conn: Connection, end: datetime) -> Any:
         .join_from(scored, customers, customers.c.id == s.customer_id)
         .order_by(s.customer_id)
     )
-    return conn.execute(query).all()
