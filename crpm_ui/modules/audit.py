@@ -4,7 +4,7 @@ what (the kind of record and the action) and when (a date range), paged on the s
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from nicegui import ui
@@ -15,6 +15,7 @@ from crpm_ui.context import PageContext
 from crpm_ui.feedback import db, guarded
 from crpm_ui.formatting import when
 from crpm_ui.registry import Module
+from crpm_ui.sales import ShopClock
 from crpm_ui.widgets import Query, ServerTable
 
 __all__ = ["module"]
@@ -46,7 +47,7 @@ ACTIONS = [
 ]
 DATE_PROPS = 'outlined dense clearable debounce=500 inputmode=numeric placeholder="2025-01-31"'
 COLUMNS: list[dict[str, Any]] = [
-    {"name": "at", "label": "When (UTC)", "field": "at", "align": "left"},
+    {"name": "at", "label": "When", "field": "at", "align": "left"},
     {"name": "actor", "label": "Who", "field": "actor", "align": "left"},
     {"name": "action", "label": "Action", "field": "action", "align": "left"},
     {"name": "what", "label": "What", "field": "what", "align": "left"},
@@ -78,11 +79,11 @@ def changes_text(changes: dict[str, list[object]]) -> str:
     return text if len(text) <= CHANGES_SHOWN else text[: CHANGES_SHOWN - 1] + "…"
 
 
-def _row(e: AuditEntry) -> dict[str, Any]:
+def _row(e: AuditEntry, zone: str | None = None) -> dict[str, Any]:
     what = e.entity.capitalize() + (f" #{e.entity_id}" if e.entity_id is not None else "")
     return {
         "id": e.id,
-        "at": when(e.at),
+        "at": when(e.at, zone),
         "actor": e.actor,
         "action": e.action,
         "what": what,
@@ -102,8 +103,9 @@ def parse_day(text: object) -> date | None:
 
 
 class AuditPage:
-    def __init__(self, ctx: PageContext, staff_names: list[str]) -> None:
+    def __init__(self, ctx: PageContext, staff_names: list[str], zone: str = "UTC") -> None:
         self.crm = ctx.crm
+        self.clock = ShopClock(zone)
         self.actor: str | None = None
         self.entity: str | None = None
         self.action: str | None = None
@@ -129,9 +131,9 @@ class AuditPage:
                 field.props(DATE_PROPS).classes("min-w-0")
                 field.on_value_change(self._on_dates)
         self.table: ServerTable[AuditEntry] = ServerTable(
-            columns=COLUMNS,
+            columns=[{**c, "label": f"When ({zone})"} if c["name"] == "at" else c for c in COLUMNS],
             fetch=self._fetch,
-            to_row=_row,
+            to_row=lambda e: _row(e, zone),
             marker="audit-table",
             label="Audit trail",
             rows_per_page=25,
@@ -139,12 +141,7 @@ class AuditPage:
         self.table.table.props("dense wrap-cells")
 
     def _fetch(self, q: Query) -> Page[AuditEntry]:
-        start = end = None
-        if self.first is not None:
-            start = datetime(self.first.year, self.first.month, self.first.day, tzinfo=UTC)
-        if self.last is not None:
-            end = datetime(self.last.year, self.last.month, self.last.day, tzinfo=UTC)
-            end += timedelta(days=1)
+        start, end = self.clock.days(self.first, self.last)  # the shop's whole days
         return self.crm.audit.list(
             actor=self.actor,
             entity=self.entity,
@@ -194,7 +191,8 @@ class AuditPage:
 
 async def build(ctx: PageContext) -> None:
     people = await db(ctx.crm.users.list, limit=WHO_LIMIT)
-    page = AuditPage(ctx, [u.username for u in people.items])
+    shop = await db(ctx.crm.settings.get)
+    page = AuditPage(ctx, [u.username for u in people.items], shop.timezone)
     await page.table.load()
 
 

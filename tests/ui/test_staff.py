@@ -486,3 +486,22 @@ async def test_a_page_size_asked_for_stays_bounded(app_user: User, shop: CRPM) -
         "request", {"pagination": {"page": 1, "rowsPerPage": 10**9, "sortBy": "name"}}
     )
     await until(lambda: t.pagination["rowsPerPage"] == 1000, what="the capped page size")
+
+
+async def test_the_audit_trail_lives_in_the_shop_s_days(app_user: User, shop: CRPM) -> None:
+    """11:00 UTC on 1 June is 01:00 on 2 June at UTC+14: the row shows the shop's time, under
+    a column that names the zone, and From/To 2 June (the shop's day) finds it."""
+    shop.settings.update(timezone="Pacific/Kiritimati")
+    moment = datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
+    at_that_time = crpm_core.connect(shop.url, clock=lambda: moment)
+    try:
+        at_that_time.customers.add(name="Teuea Tiroba", email="teuea@example.ki")
+    finally:
+        at_that_time.close()
+    await app_user.open("/audit")
+    t = table(app_user, "audit-table")
+    assert t.columns[0]["label"] == "When (Pacific/Kiritimati)"
+    app_user.find(marker="audit-from").type("2026-06-02")
+    app_user.find(marker="audit-to").type("2026-06-02")
+    await until(lambda: t.pagination["rowsNumber"] == 1, what="the shop's 2 June")
+    assert t.rows[0]["at"] == "2026-06-02 01:00" and t.rows[0]["action"] == "add"
