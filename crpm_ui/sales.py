@@ -5,10 +5,11 @@ and a confirmation with plain answers that Enter accepts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -17,6 +18,8 @@ from nicegui import events, ui
 from crpm_core import CRPM, Order, Settings, errors
 from crpm_ui import formatting
 from crpm_ui.widgets import run_dialog
+
+T = TypeVar("T")
 
 __all__ = [
     "Names",
@@ -82,6 +85,22 @@ class Picker(ui.select):
         """Whether ``label`` is one of the options (the picker echoing a choice into its
         field, which needs no new search)."""
         return label in self._labels
+
+    async def search(
+        self, text: str, pause: float, fetch: Callable[[str | None], Awaitable[T]]
+    ) -> T | None:
+        """What ``fetch`` finds for the typed ``text`` (``None`` for nothing typed), once
+        ``pause`` has passed without more typing. ``None`` when no new options are wanted:
+        the picker is echoing a choice into its field, or a newer search or a choice came
+        meanwhile."""
+        if text and self.offers(text):
+            return None
+        token = self.begin_search()
+        await asyncio.sleep(pause)  # typing on: only the last search runs
+        if not self.still(token):
+            return None
+        found = await fetch(text.strip() or None)
+        return found if self.still(token) else None
 
     def _event_args_to_value(self, e: events.GenericEventArguments) -> Any:
         args = e.args

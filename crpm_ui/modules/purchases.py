@@ -12,7 +12,6 @@ and a range of days (both days included); each opens its own page, ``/orders/{id
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -164,16 +163,12 @@ class Counter:
         await self.find_customers(str(e.args or ""), SEARCH_PAUSE)
 
     async def find_customers(self, text: str, pause: float = 0.0) -> None:
-        if text and self.customer.offers(text):
-            return  # the picker writing the chosen customer's label into its field
-        token = self.customer.begin_search()
-        await asyncio.sleep(pause)  # typing on: only the last search runs
-        if not self.customer.still(token):
-            return
-        found = await db(
-            self.crm.customers.list, search=text.strip() or None, active=True, limit=PICKER_SIZE
+        found = await self.customer.search(
+            text,
+            pause,
+            lambda s: db(self.crm.customers.list, search=s, active=True, limit=PICKER_SIZE),
         )
-        if not self.customer.still(token):
+        if found is None:
             return
         chosen = self.chosen_customer  # after the search: a choice made meanwhile stays
         self.customers = {c.id: c for c in found}
@@ -208,16 +203,12 @@ class Counter:
         await self.find_products(str(e.args or ""), SEARCH_PAUSE)
 
     async def find_products(self, text: str, pause: float = 0.0) -> None:
-        if text and self.product.offers(text):
-            return  # the picker writing the chosen product's label into its field
-        token = self.product.begin_search()
-        await asyncio.sleep(pause)  # typing on: only the last search runs
-        if not self.product.still(token):
-            return
-        found = await db(
-            self.crm.products.list, search=text.strip() or None, active=True, limit=PICKER_SIZE
+        found = await self.product.search(
+            text,
+            pause,
+            lambda s: db(self.crm.products.list, search=s, active=True, limit=PICKER_SIZE),
         )
-        if not self.product.still(token):
+        if found is None:
             return
         self.found = {p.id: p for p in found}
         self.product.set_options(
@@ -598,14 +589,10 @@ class OrdersList:
         await self.find_products(str(e.args or ""), SEARCH_PAUSE)
 
     async def find_customers(self, text: str, pause: float = 0.0) -> None:
-        if text and self.customer.offers(text):
-            return  # the picker writing the chosen customer's label into its field
-        token = self.customer.begin_search()
-        await asyncio.sleep(pause)  # typing on: only the last search runs
-        if not self.customer.still(token):
-            return
-        found = await db(self.crm.customers.list, search=text.strip() or None, limit=PICKER_SIZE)
-        if not self.customer.still(token):
+        found = await self.customer.search(
+            text, pause, lambda s: db(self.crm.customers.list, search=s, limit=PICKER_SIZE)
+        )
+        if found is None:
             return
         self.customers = _keep_chosen(
             {c.id: customer_label(c) for c in found}, self.customer, self.customers
@@ -613,14 +600,10 @@ class OrdersList:
         self.customer.set_options(self.customers)
 
     async def find_products(self, text: str, pause: float = 0.0) -> None:
-        if text and self.product.offers(text):
-            return  # the picker writing the chosen product's label into its field
-        token = self.product.begin_search()
-        await asyncio.sleep(pause)  # typing on: only the last search runs
-        if not self.product.still(token):
-            return
-        found = await db(self.crm.products.list, search=text.strip() or None, limit=PICKER_SIZE)
-        if not self.product.still(token):
+        found = await self.product.search(
+            text, pause, lambda s: db(self.crm.products.list, search=s, limit=PICKER_SIZE)
+        )
+        if found is None:
             return
         self.products = _keep_chosen(
             {p.id: p.name + (f" · {p.sku}" if p.sku else "") for p in found},
