@@ -264,7 +264,7 @@ def sqlite_order(con: sqlite3.Connection, cid: int, lines: Basket) -> None:
             con.execute(SQ_MOVE, moves[0])
         else:
             con.executemany(SQ_MOVE, moves)
-        (zone,) = con.execute(SQ_ZONE, (1,)).fetchone()
+        zone = (con.execute(SQ_ZONE, (1,)).fetchone() or (None,))[0]  # no row: the default
         at = datetime.fromisoformat(now).replace(tzinfo=UTC)
         day = calendar.local_day(at, calendar.zone(zone or "UTC")).isoformat()
         prices = {pid: found[pid][3] for pid in totals}
@@ -362,7 +362,7 @@ def pg_order(con: Any, cid: int, lines: Basket) -> None:
             cur.execute(PG_MOVE + " RETURNING stock_movements.id", moves[0]).fetchone()
         else:
             cur.executemany(PG_MOVE, moves)
-        (zone,) = cur.execute(PG_ZONE, (1,)).fetchone()
+        zone = (cur.execute(PG_ZONE, (1,)).fetchone() or (None,))[0]
         day = calendar.local_day(now.replace(tzinfo=UTC), calendar.zone(zone or "UTC"))
         prices = {pid: found[pid][3] for pid in totals}
         d, pd, pp, c = rollup_rows(day, now, cid, lines, prices)
