@@ -162,12 +162,7 @@ def place_order(
         ledger.record(uow, **moves[0])
     else:
         ledger.record_many(uow, [ledger.movement(uow, **m) for m in moves])
-    rollups.add(
-        conn,
-        rollups.shop_zone(conn),
-        [rollups.sold_line(at, customer_id, r["pid"], r["qty"], r["total"]) for r in rows],
-        orders=[(at, 1)],
-    )
+    rollups.sale(conn, customer_id, at, [(r["pid"], r["qty"], r["total"]) for r in rows])
     sold = tuple(
         Purchase(
             id=line_id,
@@ -270,7 +265,7 @@ def _unroll(uow: UnitOfWork, rows: Sequence[Any], *, order_closed: bool) -> None
         for row in rows
     ]
     closed = [(rows[0]["purchased_at"], -1)] if order_closed else []
-    rollups.add(conn, rollups.shop_zone(conn), lines, orders=closed, customers=False)
+    rollups.add(conn, rollups.shop_zone(conn), lines, orders=closed)
 
 
 def last_live_lines(conn: Connection, order_id: int, cancelling: int) -> bool:

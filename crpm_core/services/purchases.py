@@ -162,7 +162,6 @@ class Purchases:
                         -qty * int(row["unit_price_minor"]),
                     )
                 ],
-                customers=False,
             )
             rollups.rebuild_customers(conn, [int(row["customer_id"])])
             back = _get(conn, pid)

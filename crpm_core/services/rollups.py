@@ -8,7 +8,7 @@ original sale:
 - a sale adds its lines (and its order) to its day, its products and its customer;
 - a return moves units from ``units`` to ``returned`` and takes its money off;
 - a cancel takes the line off (and the order, when it was the order's last live line);
-- an import adds its rows per batch, and rebuilds its customers at the end;
+- an import adds its rows per batch, and its customers' figures at the end;
 - changing the shop's time zone rebuilds the day rollups (:func:`rebuild_days`).
 
 A customer's counts that depend on the whole order (orders that keep a unit, the last of
@@ -77,35 +77,21 @@ def add(
     lines: Iterable[Line],
     *,
     orders: Iterable[tuple[datetime, int]] = (),
-    customers: bool = True,
 ) -> None:
     """Add ``lines`` to the day and product rollups; ``orders``: ``(at, +1 | -1)`` for each
-    order that gained its first live line or lost its last. With ``customers`` the lines are
-    one new sale (its ``orders`` keep every unit) and are added to its customer's rollup;
-    otherwise the caller rebuilds the customers it touched (:func:`rebuild_customers`)."""
+    order that gained its first live line or lost its last. (The customers' rollups are
+    :class:`CustomerTally`'s, or :func:`rebuild_customers`'.)"""
     days: dict[date, list[int]] = {}
     product_days: dict[tuple[date, int], list[int]] = {}
     per_product: dict[int, list[int]] = {}
-    per_customer: dict[int, list[Any]] = {}
     for line in lines:
         day = calendar.local_day(line.at, tz)
         figures = (line.lines, line.units, line.returned, line.revenue)
-        for bucket, key in (
-            (days, day),
-            (product_days, (day, line.product_id)),
-            (per_product, line.product_id),
-        ):
-            _accumulate(bucket, key, figures)
-        if customers:
-            row = per_customer.setdefault(line.customer_id, [0, 0, 0, 0, None, None])
-            for i, n in enumerate(figures):
-                row[i] += n
-            row[4] = line.at if row[4] is None else min(row[4], line.at)
-            row[5] = line.at if row[5] is None else max(row[5], line.at)
+        _accumulate(days, day, figures)
+        _accumulate(product_days, (day, line.product_id), figures)
+        _accumulate(per_product, line.product_id, figures)
     order_days: dict[date, int] = {}
-    order_count = 0
     for at, change in orders:
-        order_count += change
         day = calendar.local_day(at, tz)
         order_days[day] = order_days.get(day, 0) + change
         days.setdefault(day, [0, 0, 0, 0])
@@ -127,7 +113,55 @@ def add(
         ["product_id"],
         [{"product_id": p, **_figures(f)} for p, f in per_product.items()],
     )
-    if customers:
+
+
+def sale(
+    conn: Connection, customer_id: int, at: datetime, lines: Sequence[tuple[int, int, int]]
+) -> None:
+    """A new order of ``customer_id`` placed ``at``: ``(product_id, quantity, total)`` lines,
+    none returned yet, added to every rollup."""
+    add(
+        conn,
+        shop_zone(conn),
+        [sold_line(at, customer_id, pid, qty, total) for pid, qty, total in lines],
+        orders=[(at, 1)],
+    )
+    tally = CustomerTally()
+    for _, qty, total in lines:
+        tally.line(customer_id, at, qty, 0, total)
+    tally.order(customer_id, at, kept=True)
+    tally.write(conn)
+
+
+class CustomerTally:
+    """New sales' figures per customer, added up in Python and then added to their rollups in
+    one statement (a sale, an import). Each order is told once, with whether it keeps a
+    unit, after all of its lines."""
+
+    def __init__(self) -> None:
+        # lines, units, returned, revenue, orders, kept orders, first, last, last kept
+        self._rows: dict[int, list[Any]] = {}
+
+    def _row(self, customer_id: int) -> list[Any]:
+        return self._rows.setdefault(customer_id, [0, 0, 0, 0, 0, 0, None, None, None])
+
+    def line(self, customer_id: int, at: datetime, units: int, returned: int, revenue: int) -> None:
+        row = self._row(customer_id)
+        row[0] += 1
+        row[1] += units
+        row[2] += returned
+        row[3] += revenue
+        row[6] = at if row[6] is None or at < row[6] else row[6]
+        row[7] = at if row[7] is None or at > row[7] else row[7]
+
+    def order(self, customer_id: int, at: datetime, *, kept: bool) -> None:
+        row = self._row(customer_id)
+        row[4] += 1
+        if kept:
+            row[5] += 1
+            row[8] = at if row[8] is None or at > row[8] else row[8]
+
+    def write(self, conn: Connection) -> None:
         upsert_add(
             conn,
             customer_sales,
@@ -135,18 +169,19 @@ def add(
             [
                 {
                     "customer_id": c,
-                    **_figures(f[:4]),
-                    "orders": order_count,
-                    "kept_orders": order_count,
-                    "first_at": f[4],
-                    "last_at": f[5],
-                    "last_kept_at": f[5],
+                    **_figures(r[:4]),
+                    "orders": r[4],
+                    "kept_orders": r[5],
+                    "first_at": r[6],
+                    "last_at": r[7],
+                    "last_kept_at": r[8],
                 }
-                for c, f in per_customer.items()
+                for c, r in self._rows.items()
             ],
             earliest=["first_at"],
             latest=["last_at", "last_kept_at"],
         )
+        self._rows.clear()
 
 
 def _accumulate(bucket: dict[Any, list[int]], key: Any, figures: Sequence[int]) -> None:

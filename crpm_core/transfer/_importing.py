@@ -202,7 +202,10 @@ class _Purchases(_Importer):
         self.refs: dict[str, tuple[int, int]] = {}  # ref -> (first line, customer id)
         # an order's rows: by its number in the file it came from, else by its ref
         self.groups: dict[tuple[str, str], tuple[int, int, str | None, datetime]] = {}
-        self.buyers: set[int] = set()  # whose rollups are counted again at the end
+        self.tally = rollups.CustomerTally()
+        # an order of several rows (an order_number or order_ref) may span batches: its
+        # customer, time and whether it keeps a unit, told to the tally at the end
+        self.grouped: dict[int, tuple[int, datetime, bool]] = {}
         self.zone = calendar.zone("UTC")  # the shop's, read again under lock in prepare()
         self.order_ids: dict[tuple[str, str], int] = {}  # group -> the order written for it
         self.ref_groups: dict[str, tuple[str, str] | None] = {}
@@ -377,9 +380,11 @@ class _Purchases(_Importer):
         new: list[Row] = []  # orders to write, in the order of their first row
         slot: list[int] = []  # for each row of the batch, its order's place in ``new``
         pending: dict[tuple[str, str], int] = {}
+        groups: list[tuple[str, str] | None] = []
         for row in batch:
             ref = row.pop("order_ref")
             group = row.pop("group")
+            groups.append(group)
             if group is not None and group in self.order_ids:
                 row["order_id"] = self.order_ids[group]
                 slot.append(-1)
@@ -402,7 +407,15 @@ class _Purchases(_Importer):
             for group, place in pending.items():
                 self.order_ids[group] = ids[place]
         dialects.insert_many(uow.conn, purchases, batch)
-        self.buyers.update(row["customer_id"] for row in batch)
+        for row, group in zip(batch, groups, strict=True):
+            cid, at = row["customer_id"], row["purchased_at"]
+            units = row["quantity"] - row["returned_quantity"]
+            self.tally.line(cid, at, units, row["returned_quantity"], row["total_minor"])
+            if group is None:
+                self.tally.order(cid, at, kept=units > 0)
+            else:
+                known = self.grouped.get(row["order_id"])
+                self.grouped[row["order_id"]] = (cid, at, units > 0 or bool(known and known[2]))
         rollups.add(
             uow.conn,
             self.zone,
@@ -419,14 +432,13 @@ class _Purchases(_Importer):
                 for row in batch
             ),
             orders=[(order["placed_at"], 1) for order in new],
-            customers=False,
         )
 
     def finish(self, uow: UnitOfWork) -> None:
-        """The customers of the file get their rollups counted again (all of them at once
-        when the file names more than a few thousand)."""
-        many = len(self.buyers) > 5_000
-        rollups.rebuild_customers(uow.conn, None if many else sorted(self.buyers))
+        """The file's customers get its figures added to their rollups."""
+        for cid, at, kept in self.grouped.values():
+            self.tally.order(cid, at, kept=kept)
+        self.tally.write(uow.conn)
 
 
 def run(
