@@ -599,10 +599,11 @@ def report_phase(backend: str, lib_url: str, raw_url: str, repeat: int) -> dict[
                 "equal": lib_result == raw_result,
             }
         )
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Resetting VmHWM resets ru_maxrss too: the peak since the start is the larger of the two.
+    peak_mb = max(start_peak_mb, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return {
         "rows": rows,
-        "peak_mb": peak_kb / 1024,  # since the process started, imports included
+        "peak_mb": peak_mb,  # since the process started, imports included
         "startup_peak_mb": start_peak_mb,  # after importing and connecting, before any report
         "reports_peak_mb": _status_mb("VmHWM") if reset else None,  # while the reports ran
     }
@@ -644,7 +645,7 @@ def draw_chart(out: Path, png: Path) -> None:
         _, backend, n = path.stem.split("-")
         found.setdefault(backend, {})[int(n)] = json.loads(path.read_text())
     backends = [b for b in ("sqlite", "postgresql") if b in found]
-    fig, axes = plt.subplots(1, len(backends), figsize=(6.5 * len(backends), 5), squeeze=False)
+    fig, axes = plt.subplots(1, len(backends), figsize=(6.5 * len(backends), 5.6), squeeze=False)
     for ax, backend in zip(axes[0], backends, strict=True):
         sizes = sorted(found[backend])
         names = [row["report"] for row in found[backend][sizes[-1]]["rows"]]
@@ -669,8 +670,9 @@ def draw_chart(out: Path, png: Path) -> None:
         ax.set_title(f"{title}: crpm_core on rollups (solid) vs hand SQL on raw rows (dashed)",
                      fontsize=9)  # fmt: skip
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png, dpi=110)
     print(f"chart: {png}")

@@ -296,7 +296,8 @@ class Reports:
         end: datetime | None = None,
         product_id: int | None = None,
     ) -> list[PeriodSales]:
-        """Revenue and units per UTC day, ISO week (from Monday) or month, oldest first.
+        """Revenue and units per day, week (from Monday) or month of the shop's time zone,
+        oldest first; ``period_start`` is the aware local midnight a period starts at.
 
         Periods without sales are included with zeros, from the period of ``start`` (or the
         first sale) to the period before ``end`` (or the last sale)."""

@@ -54,7 +54,8 @@ def bulk_lock(conn: Connection) -> AbstractContextManager[None]:
 
 
 def period_start(expr: ColumnElement[Any], bucket: str, dialect_name: str) -> ColumnElement[Any]:
-    """The UTC day, ISO week (from Monday) or month a stored timestamp falls in.
+    """The day, ISO week (from Monday) or month a stored timestamp or date falls in (the
+    rollups' local dates; a timestamp's UTC one).
 
     Group by the label of this expression, not the expression itself (bound parameters
     would differ between SELECT and GROUP BY). The Python type of the result differs by
