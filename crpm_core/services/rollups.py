@@ -81,38 +81,84 @@ def add(
     """Add ``lines`` to the day and product rollups; ``orders``: ``(at, +1 | -1)`` for each
     order that gained its first live line or lost its last. (The customers' rollups are
     :class:`CustomerTally`'s, or :func:`rebuild_customers`'.)"""
-    days: dict[date, list[int]] = {}
-    product_days: dict[tuple[date, int], list[int]] = {}
-    per_product: dict[int, list[int]] = {}
+    tally = DayTally(tz)
     for line in lines:
-        day = calendar.local_day(line.at, tz)
-        figures = (line.lines, line.units, line.returned, line.revenue)
-        _accumulate(days, day, figures)
-        _accumulate(product_days, (day, line.product_id), figures)
-        _accumulate(per_product, line.product_id, figures)
-    order_days: dict[date, int] = {}
+        tally.line(line)
     for at, change in orders:
-        day = calendar.local_day(at, tz)
-        order_days[day] = order_days.get(day, 0) + change
-        days.setdefault(day, [0, 0, 0, 0])
-    upsert_add(
-        conn,
-        sales_days,
-        ["day"],
-        [{"day": d, **_figures(f), "orders": order_days.get(d, 0)} for d, f in days.items()],
-    )
-    upsert_add(
-        conn,
-        product_sales_days,
-        ["day", "product_id"],
-        [{"day": d, "product_id": p, **_figures(f)} for (d, p), f in product_days.items()],
-    )
-    upsert_add(
-        conn,
-        product_sales,
-        ["product_id"],
-        [{"product_id": p, **_figures(f)} for p, f in per_product.items()],
-    )
+        tally.order(at, change)
+    tally.write(conn)
+
+
+class DayTally:
+    """Changes to the day and product rollups, added up in Python per day, per product and
+    day, and per product, then written with one upsert per table. An import keeps one across
+    its batches and writes it whenever it holds ``FLUSH_KEYS`` (day, product) pairs, so each
+    pair is written about once however many rows it has, in bounded memory."""
+
+    FLUSH_KEYS = 100_000
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self._days: dict[date, list[int]] = {}  # lines, units, returned, revenue, orders
+        self._product_days: dict[tuple[date, int], list[int]] = {}
+        self._products: dict[int, list[int]] = {}
+        self._last: tuple[datetime, date] | None = None  # rows come in runs of one time
+
+    def _day(self, at: datetime) -> date:
+        if self._last is None or self._last[0] != at:
+            self._last = (at, calendar.local_day(at, self.tz))
+        return self._last[1]
+
+    def line(self, line: Line) -> None:
+        day = self._day(line.at)
+        figures = (line.lines, line.units, line.returned, line.revenue)
+        _bump(self._days, day, figures)
+        _bump(self._product_days, (day, line.product_id), figures)
+        _bump(self._products, line.product_id, figures)
+
+    def order(self, at: datetime, change: int) -> None:
+        self._days.setdefault(self._day(at), [0, 0, 0, 0, 0])[4] += change
+
+    @property
+    def full(self) -> bool:
+        return len(self._product_days) >= self.FLUSH_KEYS
+
+    def write(self, conn: Connection) -> None:
+        upsert_add(
+            conn,
+            sales_days,
+            ["day"],
+            [{"day": d, **_figures(f), "orders": f[4]} for d, f in self._days.items()],
+        )
+        upsert_add(
+            conn,
+            product_sales_days,
+            ["day", "product_id"],
+            [
+                {"day": d, "product_id": p, **_figures(f)}
+                for (d, p), f in self._product_days.items()
+            ],
+        )
+        upsert_add(
+            conn,
+            product_sales,
+            ["product_id"],
+            [{"product_id": p, **_figures(f)} for p, f in self._products.items()],
+        )
+        self._days.clear()
+        self._product_days.clear()
+        self._products.clear()
+
+
+def _bump(bucket: dict[Any, list[int]], key: Any, figures: tuple[int, int, int, int]) -> None:
+    row = bucket.get(key)
+    if row is None:
+        bucket[key] = [*figures, 0]
+    else:
+        row[0] += figures[0]
+        row[1] += figures[1]
+        row[2] += figures[2]
+        row[3] += figures[3]
 
 
 def sale(
@@ -182,12 +228,6 @@ class CustomerTally:
             latest=["last_at", "last_kept_at"],
         )
         self._rows.clear()
-
-
-def _accumulate(bucket: dict[Any, list[int]], key: Any, figures: Sequence[int]) -> None:
-    row = bucket.setdefault(key, [0, 0, 0, 0])
-    for i, n in enumerate(figures):
-        row[i] += n
 
 
 def _figures(f: Sequence[int]) -> dict[str, int]:

@@ -203,10 +203,10 @@ class _Purchases(_Importer):
         # an order's rows: by its number in the file it came from, else by its ref
         self.groups: dict[tuple[str, str], tuple[int, int, str | None, datetime]] = {}
         self.tally = rollups.CustomerTally()
+        self.days = rollups.DayTally(calendar.zone("UTC"))  # the shop's zone in prepare()
         # an order of several rows (an order_number or order_ref) may span batches: its
         # customer, time and whether it keeps a unit, told to the tally at the end
         self.grouped: dict[int, tuple[int, datetime, bool]] = {}
-        self.zone = calendar.zone("UTC")  # the shop's, read again under lock in prepare()
         self.order_ids: dict[tuple[str, str], int] = {}  # group -> the order written for it
         self.ref_groups: dict[str, tuple[str, str] | None] = {}
         self.sold: dict[int, int] = {}
@@ -342,7 +342,7 @@ class _Purchases(_Importer):
         """Refuse numbers stored since the check; take each product's units at once, with one
         "sale" movement per product (the same conditional update as a sale)."""
         conn = uow.conn
-        self.zone = rollups.shop_zone(conn)
+        self.days = rollups.DayTally(rollups.shop_zone(conn))
         refs = sorted(self.refs)
         for i in range(0, len(refs), REF_CHUNK):
             chunk = refs[i : i + REF_CHUNK]
@@ -399,8 +399,15 @@ class _Purchases(_Importer):
                 {"ref": ref, "customer_id": row["customer_id"], "placed_at": row["purchased_at"]}
             )
         if new:
-            statement = insert(orders).returning(orders.c.id, sort_by_parameter_order=True)
-            ids = [int(i) for i in uow.conn.execute(statement, new).scalars()]
+            reserved = dialects.reserve_ids(uow.conn, orders, len(new))
+            if reserved is None:
+                statement = insert(orders).returning(orders.c.id, sort_by_parameter_order=True)
+                ids = [int(i) for i in uow.conn.execute(statement, new).scalars()]
+            else:  # ids known up front: the orders load as fast as their lines
+                ids = reserved
+                dialects.insert_many(
+                    uow.conn, orders, [{"id": i, **o} for i, o in zip(ids, new, strict=True)]
+                )
             for row, place in zip(batch, slot, strict=True):
                 if place >= 0:
                     row["order_id"] = ids[place]
@@ -410,35 +417,25 @@ class _Purchases(_Importer):
         for row, group in zip(batch, groups, strict=True):
             cid, at = row["customer_id"], row["purchased_at"]
             units = row["quantity"] - row["returned_quantity"]
-            self.tally.line(cid, at, units, row["returned_quantity"], row["total_minor"])
+            back, total = row["returned_quantity"], row["total_minor"]
+            self.days.line(rollups.Line(at, cid, row["product_id"], 1, units, back, total))
+            self.tally.line(cid, at, units, back, total)
             if group is None:
                 self.tally.order(cid, at, kept=units > 0)
             else:
                 known = self.grouped.get(row["order_id"])
                 self.grouped[row["order_id"]] = (cid, at, units > 0 or bool(known and known[2]))
-        rollups.add(
-            uow.conn,
-            self.zone,
-            (
-                rollups.Line(
-                    row["purchased_at"],
-                    row["customer_id"],
-                    row["product_id"],
-                    1,
-                    row["quantity"] - row["returned_quantity"],
-                    row["returned_quantity"],
-                    row["total_minor"],
-                )
-                for row in batch
-            ),
-            orders=[(order["placed_at"], 1) for order in new],
-        )
+        for order in new:
+            self.days.order(order["placed_at"], 1)
+        if self.days.full:
+            self.days.write(uow.conn)
 
     def finish(self, uow: UnitOfWork) -> None:
         """The file's customers get its figures added to their rollups."""
         for cid, at, kept in self.grouped.values():
             self.tally.order(cid, at, kept=kept)
         self.tally.write(uow.conn)
+        self.days.write(uow.conn)
 
 
 def run(

@@ -10,7 +10,7 @@ one module per job:
 - :mod:`.failures`: a driver's error turned into the CRPM error it means.
 """
 
-from crpm_core.persistence.dialects.bulk import BULK_LOAD_ROWS, bulk_load, insert_many
+from crpm_core.persistence.dialects.bulk import BULK_LOAD_ROWS, bulk_load, insert_many, reserve_ids
 from crpm_core.persistence.dialects.engine import (
     DEFAULT_BUSY_TIMEOUT,
     is_memory_sqlite,
@@ -58,6 +58,7 @@ __all__ = [
     "migration_lock",
     "normalize_url",
     "period_start",
+    "reserve_ids",
     "whole_days",
     "with_exact_sums",
 ]

@@ -79,3 +79,33 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
                 copy.write_row(values)
     except psycopg.Error as exc:  # raised by psycopg itself: wrap it as SQLAlchemy would
         raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
+
+
+def reserve_ids(conn: Connection, table: Table, n: int) -> list[int] | None:
+    """``n`` new ids for ``table``, never handed out before, so that many rows can be
+    loaded with their ids (``insert_many``: COPY on PostgreSQL) instead of inserted one
+    ``RETURNING`` at a time: from the table's sequence on PostgreSQL (safe beside other
+    writers); on SQLite past the largest id ever used (the writing transaction holds the
+    only write lock). ``None`` elsewhere: insert with ``RETURNING``."""
+    if n <= 0:
+        return []
+    name = conn.dialect.name
+    if name == "postgresql":
+        ids = conn.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence(:t, 'id')) AS id "
+                "FROM generate_series(1, :n) ORDER BY 1"
+            ),
+            {"t": table.name, "n": n},
+        ).scalars()
+        return [int(i) for i in ids]
+    if name == "sqlite":
+        used = conn.execute(
+            text(
+                f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = :t), 0), "
+                f'coalesce((SELECT max(id) FROM "{table.name}"), 0))'
+            ),
+            {"t": table.name},
+        ).scalar_one()
+        return list(range(int(used) + 1, int(used) + 1 + n))
+    return None

@@ -13,11 +13,26 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, cast, func, literal, literal_column
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from crpm_core.persistence.dialects.types import MYSQL_NAMES, BigMoney, UTCDateTime
+
+MANY = 50
+"""Up to this many rows are upserted with executemany, more with multi-row VALUES."""
+CHUNK = 10_000
+"""Rows per upsert statement on PostgreSQL (one array per column)."""
 
 
 def upsert_add(
@@ -64,11 +79,31 @@ def upsert_add(
             values[column] = func.crpm_add(old, incoming)
         else:
             values[column] = old + incoming
-    if name in MYSQL_NAMES:
-        statement = stmt.on_duplicate_key_update(values)
-    else:
-        statement = stmt.on_conflict_do_update(index_elements=list(keys), set_=values)
-    conn.execute(statement, list(ordered))
+
+    def upsert(rows_of: Any) -> Any:
+        if name in MYSQL_NAMES:
+            return rows_of.on_duplicate_key_update(values)
+        return rows_of.on_conflict_do_update(index_elements=list(keys), set_=values)
+
+    if name != "postgresql" or len(ordered) <= MANY:
+        # a sale's few rows, or SQLite (no round trips) and PyMySQL (which sends an
+        # executemany of INSERT ... VALUES as multi-row statements): one cached statement
+        conn.execute(upsert(stmt), list(ordered))
+        return
+    # an import's thousands on PostgreSQL: each column as one array, unnested into rows, a
+    # chunk per statement instead of a round trip per row (the keys are distinct, as one
+    # statement may touch a row only once)
+    names = [*keys, *columns]
+    arrays = select(
+        *(
+            func.unnest(bindparam(c, type_=postgresql.ARRAY(table.c[c].type))).label(c)
+            for c in names
+        )
+    )
+    statement = upsert(stmt.from_select(names, arrays))
+    for i in range(0, len(ordered), CHUNK):
+        chunk = ordered[i : i + CHUNK]
+        conn.execute(statement, {c: [r[c] for r in chunk] for c in names})
 
 
 def money_sum(expr: ColumnElement[Any], dialect_name: str) -> ColumnElement[Any]:
