@@ -119,7 +119,6 @@ SQ_MOVE = (
 )
 
 
-
 def _upsert(
     table: str, keys: Sequence[str], added: Sequence[str], *, ph: str, add: str, times: str = ""
 ) -> str:
@@ -205,7 +204,10 @@ def audit_changes(order_id: int, cid: int, lines: Basket, ids: Sequence[int], at
             "customer_id": [None, cid],
             "lines": [
                 None,
-                [[i, pid, q, f"{prices[pid] / 100:.2f}"] for i, (pid, q) in zip(ids, lines)],
+                [
+                    [i, pid, q, f"{prices[pid] / 100:.2f}"]
+                    for i, (pid, q) in zip(ids, lines, strict=True)
+                ],
             ],
             "note": [None, None],
             "placed_at": [None, at.replace(tzinfo=UTC).isoformat()],

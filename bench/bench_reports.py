@@ -728,7 +728,6 @@ def main() -> None:
             database(backend, args.out, lib_tag) as lib_url,
             database(backend, args.out, raw_tag) as raw_url,
         ):
-
             peaks = args.out / f"import-peak-{backend}-{lib_tag}.json"
 
             def load_library(url: str = lib_url, b: str = backend, p: Path = peaks) -> float:

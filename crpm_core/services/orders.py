@@ -18,7 +18,6 @@ from crpm_core.domain import validation as v
 from crpm_core.errors import Conflict, NotFound
 from crpm_core.persistence import mappers
 from crpm_core.persistence.tables import customers, orders, products, purchases
-from crpm_core.printing import receipt
 from crpm_core.services import ledger, rollups
 from crpm_core.services._common import in_range
 from crpm_core.services.unit_of_work import Scope, UnitOfWork
@@ -417,4 +416,6 @@ class Orders:
         self._scope.require("orders.read")
         oid = v.record_id(order_id, "order_id")
         with self._scope(write=False) as uow:
+            from crpm_core.printing import receipt  # fpdf2 (22 MB) only when printing
+
             return receipt.render(uow.conn, get_order(uow.conn, oid))

@@ -54,7 +54,7 @@ from crpm_core.domain import validation as v
 from crpm_core.errors import ValidationError
 from crpm_core.persistence import mappers
 from crpm_core.persistence.dialects import Sums, UTCDateTime, whole_days, with_exact_sums
-from crpm_core.persistence.dialects.rollup_sql import as_date, day_period, money_sum
+from crpm_core.persistence.dialects.rollup_sql import as_date, day_period, fast_first, money_sum
 from crpm_core.persistence.tables import (
     customer_sales,
     customers,
@@ -249,8 +249,8 @@ class Reports:
         self._scope.require("reports.read")
         lo, hi = _range(start, end)
 
-        def performance() -> Any:
-            totals = _product_totals(conn, lo, hi)
+        def performance(exact: bool) -> Any:
+            totals = _product_totals(conn, lo, hi, exact=exact)
             units = func.coalesce(totals.c.units, 0)
             revenue = func.coalesce(totals.c.revenue, 0)
             query = (
@@ -272,7 +272,7 @@ class Reports:
 
         with self._scope(write=False) as uow:
             conn = uow.conn
-            rows = performance()
+            rows = fast_first(conn, performance, ["revenue"])
         return [
             ProductPerformance(
                 rank=int(r.rank),
@@ -468,7 +468,7 @@ class Reports:
             except OverflowError:  # before year 1: every sale counts
                 start = None
             default = current_settings(conn).low_stock_default
-            sold = _product_totals(conn, start, end)
+            sold = _product_totals(conn, start, end, revenue=False)
             rows = conn.execute(
                 select(
                     products.c.id,
@@ -559,17 +559,21 @@ def _rolled_series(
         where = _days(table, parts)
         if product_id is not None:
             where.append(table.c.product_id == product_id)
-        query = (
-            select(
-                period,
-                money_sum(table.c.revenue_minor, dialect).label("revenue"),
-                func.sum(table.c.units).label("units"),
-                func.sum(table.c.lines).label("lines"),
+
+        def by_period(exact: bool) -> list[Any]:
+            query = (
+                select(
+                    period,
+                    money_sum(table.c.revenue_minor, dialect, exact=exact).label("revenue"),
+                    func.sum(table.c.units).label("units"),
+                    func.sum(table.c.lines).label("lines"),
+                )
+                .where(*where)
+                .group_by(literal_column("period"))
             )
-            .where(*where)
-            .group_by(literal_column("period"))
-        )
-        for r in conn.execute(query):
+            return list(conn.execute(query))
+
+        for r in fast_first(conn, by_period, ["revenue"]):
             found[as_date(r.period)] = (int(r.revenue), int(r.units), int(r.lines))
     for edge in parts.edges:
         where = _edge(edge)
@@ -613,15 +617,18 @@ def _rolled_sales(conn: Connection, lo: datetime | None, hi: datetime | None) ->
         for edge in parts.edges
     ]
     both = union_all(day_part, *edges).subquery()
-    sums = conn.execute(
-        select(
-            money_sum(both.c.revenue, dialect).label("revenue"),
+
+    def totals(exact: bool) -> list[Any]:
+        query = select(
+            money_sum(both.c.revenue, dialect, exact=exact).label("revenue"),
             func.sum(both.c.units).label("units"),
             func.sum(both.c.returned).label("returned"),
             func.sum(both.c.lines).label("purchases"),
             func.sum(both.c.orders).label("orders"),
         )
-    ).one()
+        return [conn.execute(query).one()]
+
+    (sums,) = fast_first(conn, totals, ["revenue"])
     orders = _int(sums.orders)
     for edge in parts.edges:  # an order's lines share its time: it lies in one edge
         orders += int(
@@ -648,10 +655,18 @@ class _Sales(NamedTuple):
     buyers: Any
 
 
-def _product_totals(conn: Connection, lo: datetime | None, hi: datetime | None) -> Any:
+def _product_totals(
+    conn: Connection,
+    lo: datetime | None,
+    hi: datetime | None,
+    *,
+    exact: bool = True,
+    revenue: bool = True,
+) -> Any:
     """Per product with a live line in ``[lo, hi)``: purchase_count (lines), units, revenue
     (a subquery): all time from ``product_sales``, else the whole days from
-    ``product_sales_days`` and the edges from the raw rows, added up in SQL."""
+    ``product_sales_days`` and the edges from the raw rows, added up in SQL. ``exact``: see
+    :func:`fast_first`; without ``revenue`` its column is 0 (nothing summed)."""
     dialect = conn.dialect.name
     if lo is None and hi is None:
         t = product_sales.c
@@ -701,7 +716,9 @@ def _product_totals(conn: Connection, lo: datetime | None, hi: datetime | None) 
             both.c.product_id,
             func.sum(both.c.lines).label("purchase_count"),
             func.sum(both.c.units).label("units"),
-            money_sum(both.c.revenue, dialect).label("revenue"),
+            (
+                money_sum(both.c.revenue, dialect, exact=exact) if revenue else literal_column("0")
+            ).label("revenue"),
         )
         .group_by(both.c.product_id)
         .subquery()

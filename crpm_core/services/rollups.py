@@ -61,10 +61,13 @@ class Line(NamedTuple):
 def shop_zone(conn: Connection) -> ZoneInfo:
     """The shop's time zone, share-locked: a change of zone (which rebuilds the days) waits
     for the sales in flight, and they for it."""
-    query = select(settings.c.timezone).where(settings.c.id == 1).with_for_update(read=True)
-    if conn.dialect.name == "sqlite":  # BEGIN IMMEDIATE already excludes other writers
-        query = select(settings.c.timezone).where(settings.c.id == 1)
+    # SQLite: BEGIN IMMEDIATE already excludes other writers
+    query = _ZONE if conn.dialect.name == "sqlite" else _ZONE_LOCKED
     return calendar.zone(conn.execute(query).scalar() or "UTC")
+
+
+_ZONE = select(settings.c.timezone).where(settings.c.id == 1)
+_ZONE_LOCKED = _ZONE.with_for_update(read=True)
 
 
 def sold_line(at: datetime, customer_id: int, product_id: int, qty: int, total: int) -> Line:

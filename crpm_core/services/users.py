@@ -7,6 +7,7 @@ hash nor a token is ever returned, logged or written to the audit trail.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -26,8 +27,16 @@ from crpm_core.services._common import fetch_one
 from crpm_core.services.unit_of_work import Scope
 
 _HASHER = PasswordHasher()
-# Verified when the username is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("not the password of anyone at all")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the username is unknown, so a wrong name takes as long as a wrong
+    password. Made on the first login, not on import (Argon2 takes 64 MB for a moment,
+    which every process that only reports would keep)."""
+    return _HASHER.hash("not the password of anyone at all")
+
+
 TOKEN_PREFIX = "crpm_"  # noqa: S105 - the prefix, not a token
 
 
@@ -213,11 +222,11 @@ class Users:
                 .first()
             )
             if row is None or not row["active"]:
-                _verify(_DUMMY_HASH, secret)
+                _verify(_dummy_hash(), secret)
                 raise AuthenticationFailed()
             locked_until = row["locked_until"]
             if locked_until is not None and locked_until > now:
-                _verify(_DUMMY_HASH, secret)
+                _verify(_dummy_hash(), secret)
                 raise AuthenticationFailed(locked_until=locked_until)
             if _verify(row["password_hash"], secret):
                 values: dict[str, Any] = {

@@ -9,7 +9,7 @@ upsert), a stored time's local date, and exact sums of the rollups' money.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -25,7 +25,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import NullType
 
 from crpm_core.persistence.dialects.types import MYSQL_NAMES, BigMoney, UTCDateTime
 
@@ -54,7 +56,33 @@ def upsert_add(
         return
     name = conn.dialect.name
     ordered = sorted(rows, key=lambda r: tuple(r[k] for k in keys))
-    columns = [c for c in ordered[0] if c not in keys]
+    columns = tuple(c for c in ordered[0] if c not in keys)
+    shape = (name, table.name, tuple(keys), columns, tuple(earliest), tuple(latest))
+    many = name == "postgresql" and len(ordered) > MANY
+    statement = _statement(table, shape, many=many)
+    if not many:
+        # a sale's few rows, or SQLite (no round trips) and PyMySQL (which sends an
+        # executemany of INSERT ... VALUES as multi-row statements): one cached statement
+        conn.execute(statement, list(ordered))
+        return
+    # an import's thousands on PostgreSQL: each column as one array, unnested into rows, a
+    # chunk per statement instead of a round trip per row (the keys are distinct, as one
+    # statement may touch a row only once)
+    names = [*keys, *columns]
+    for i in range(0, len(ordered), CHUNK):
+        chunk = ordered[i : i + CHUNK]
+        conn.execute(statement, {c: [r[c] for r in chunk] for c in names})
+
+
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _statement(table: Table, shape: tuple[Any, ...], *, many: bool) -> Any:
+    """The upsert of one shape, built once (a sale runs four of them)."""
+    found = _STATEMENTS.get((*shape, many))
+    if found is not None:
+        return found
+    name, _, keys, columns, earliest, latest = shape
     if name in MYSQL_NAMES:
         stmt: Any = mysql.insert(table)
         new = stmt.inserted
@@ -79,38 +107,49 @@ def upsert_add(
             values[column] = func.crpm_add(old, incoming)
         else:
             values[column] = old + incoming
-
-    def upsert(rows_of: Any) -> Any:
-        if name in MYSQL_NAMES:
-            return rows_of.on_duplicate_key_update(values)
-        return rows_of.on_conflict_do_update(index_elements=list(keys), set_=values)
-
-    if name != "postgresql" or len(ordered) <= MANY:
-        # a sale's few rows, or SQLite (no round trips) and PyMySQL (which sends an
-        # executemany of INSERT ... VALUES as multi-row statements): one cached statement
-        conn.execute(upsert(stmt), list(ordered))
-        return
-    # an import's thousands on PostgreSQL: each column as one array, unnested into rows, a
-    # chunk per statement instead of a round trip per row (the keys are distinct, as one
-    # statement may touch a row only once)
-    names = [*keys, *columns]
-    arrays = select(
-        *(
-            func.unnest(bindparam(c, type_=postgresql.ARRAY(table.c[c].type))).label(c)
-            for c in names
+    if many:
+        arrays = select(
+            *(
+                func.unnest(bindparam(c, type_=postgresql.ARRAY(table.c[c].type))).label(c)
+                for c in (*keys, *columns)
+            )
         )
-    )
-    statement = upsert(stmt.from_select(names, arrays))
-    for i in range(0, len(ordered), CHUNK):
-        chunk = ordered[i : i + CHUNK]
-        conn.execute(statement, {c: [r[c] for r in chunk] for c in names})
+        stmt = stmt.from_select([*keys, *columns], arrays)
+    if name in MYSQL_NAMES:
+        built = stmt.on_duplicate_key_update(values)
+    else:
+        built = stmt.on_conflict_do_update(index_elements=list(keys), set_=values)
+    _STATEMENTS[(*shape, many)] = built
+    return built
 
 
-def money_sum(expr: ColumnElement[Any], dialect_name: str) -> ColumnElement[Any]:
-    """The exact sum of a rollup's money column (or of raw totals beside it)."""
+def money_sum(
+    expr: ColumnElement[Any], dialect_name: str, *, exact: bool = True
+) -> ColumnElement[Any]:
+    """The sum of a rollup's money column (or of raw totals beside it), exact on the
+    servers. On SQLite ``exact=False`` is the fast built-in SUM, which fails past 2**63
+    and turns to a REAL when it meets the digits of a larger value: see :func:`fast_first`."""
     if dialect_name == "sqlite":
-        return func.crpm_sum(expr)
+        # the fast sum as SQLite gives it (an int, or a REAL that fast_first must see)
+        return func.crpm_sum(expr) if exact else func.sum(expr, type_=NullType())
     return func.sum(cast(expr, BigMoney()))
+
+
+def fast_first(conn: Connection, run: Callable[[bool], list[Any]], money: Sequence[str]) -> Any:
+    """``run(exact)``'s rows: on SQLite first with the fast SUM, again with the exact one if
+    that overflowed or gave an inexact (REAL) sum in a ``money`` column."""
+    if conn.dialect.name != "sqlite":
+        return run(True)
+    try:
+        with conn.begin_nested():
+            rows = run(False)
+    except OperationalError as exc:
+        if "integer overflow" not in str(exc.orig):
+            raise
+        return run(True)
+    if any(isinstance(getattr(r, m), float) for r in rows for m in money):
+        return run(True)
+    return rows
 
 
 def local_date(
