@@ -24,10 +24,14 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Select, case, delete, func, insert, literal_column, select
-from sqlalchemy.exc import OperationalError
 
 from crpm_core.domain import calendar
-from crpm_core.persistence.dialects.rollup_sql import local_date, money_sum, upsert_add
+from crpm_core.persistence.dialects.rollup_sql import (
+    fast_first,
+    local_date,
+    money_sum,
+    upsert_add,
+)
 from crpm_core.persistence.tables import (
     ROLLUPS,
     customer_sales,
@@ -246,7 +250,7 @@ def _customer_totals(exact: bool, dialect: str) -> Select[Any]:
         func.count().label("lines"),
         func.sum(P.quantity - P.returned_quantity).label("units"),
         func.sum(P.returned_quantity).label("returned"),
-        _sum(P.total_minor, exact, dialect).label("revenue_minor"),
+        money_sum(P.total_minor, dialect, exact=exact).label("revenue_minor"),
         func.count(func.distinct(P.order_id)).label("orders"),
         func.count(func.distinct(case((KEPT, P.order_id)))).label("kept_orders"),
         func.min(P.purchased_at).label("first_at"),
@@ -282,12 +286,8 @@ def _line_sums(exact: bool, dialect: str) -> list[Any]:
         func.count().label("lines"),
         func.sum(P.quantity - P.returned_quantity).label("units"),
         func.sum(P.returned_quantity).label("returned"),
-        _sum(P.total_minor, exact, dialect).label("revenue_minor"),
+        money_sum(P.total_minor, dialect, exact=exact).label("revenue_minor"),
     ]
-
-
-def _sum(expr: Any, exact: bool, dialect: str) -> Any:
-    return money_sum(expr, dialect) if exact else func.sum(expr)
 
 
 def _offsets(conn: Connection, tz: ZoneInfo) -> list[tuple[datetime, int]]:
@@ -304,17 +304,6 @@ def _offsets(conn: Connection, tz: ZoneInfo) -> list[tuple[datetime, int]]:
     return calendar.transitions(tz, start, end)
 
 
-def _exactly(conn: Connection, run: Any) -> Any:
-    """Run with SQLite's fast SUM; again with the exact one if it overflowed 64 bits."""
-    try:
-        with conn.begin_nested():
-            return run(False)
-    except OperationalError as exc:
-        if conn.dialect.name != "sqlite" or "integer overflow" not in str(exc.orig):
-            raise
-    return run(True)
-
-
 def rebuild(conn: Connection, tz: ZoneInfo) -> None:
     """Every rollup again from the raw rows (a migration, a restore of an old archive)."""
     rebuild_days(conn, tz)
@@ -322,11 +311,12 @@ def rebuild(conn: Connection, tz: ZoneInfo) -> None:
     conn.execute(delete(product_sales))
     dialect = conn.dialect.name
 
-    def fill(exact: bool) -> None:
+    def fill(exact: bool) -> list[Any]:
         query = _product_totals(exact, dialect)
         conn.execute(insert(product_sales).from_select(_names(query), query))
+        return []
 
-    _exactly(conn, fill)
+    fast_first(conn, fill, [])  # the exact sums only if SQLite's SUM overflows
 
 
 def rebuild_days(conn: Connection, tz: ZoneInfo) -> None:
@@ -336,13 +326,14 @@ def rebuild_days(conn: Connection, tz: ZoneInfo) -> None:
     conn.execute(delete(product_sales_days))
     conn.execute(delete(sales_days))
 
-    def fill(exact: bool) -> None:
+    def fill(exact: bool) -> list[Any]:
         for table, by_product in ((sales_days, False), (product_sales_days, True)):
             query = _day_totals(exact, dialect, offsets, by_product=by_product).subquery()
             names = [c.name for c in query.c]
             conn.execute(insert(table).from_select(names, select(*query.c)))
+        return []
 
-    _exactly(conn, fill)
+    fast_first(conn, fill, [])  # the exact sums only if SQLite's SUM overflows
 
 
 def rebuild_customers(conn: Connection, customer_ids: Sequence[int] | None) -> None:
@@ -365,15 +356,16 @@ def rebuild_customers(conn: Connection, customer_ids: Sequence[int] | None) -> N
     else:
         conn.execute(delete(customer_sales))
 
-    def fill(exact: bool) -> None:
+    def fill(exact: bool) -> list[Any]:
         query = _customer_totals(exact, dialect)
         chunks = [None] if customer_ids is None else _chunks(ids, 1000)
         for chunk in chunks:
             q = query if chunk is None else query.where(P.customer_id.in_(chunk))
             q = q.group_by(P.customer_id)
             conn.execute(insert(customer_sales).from_select(_names(q), q))
+        return []
 
-    _exactly(conn, fill)
+    fast_first(conn, fill, [])  # the exact sums only if SQLite's SUM overflows
 
 
 def _chunks(ids: Sequence[int], size: int) -> list[Sequence[int]]:
