@@ -6,7 +6,6 @@ Pure functions; the database computes the aggregates and ranks (``crm.reports.rf
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -65,13 +64,34 @@ def daily_velocity(net_units: int, days: int) -> Fraction:
 
 def days_of_cover(stock: int, velocity: Fraction) -> Fraction | None:
     """How many days the stock lasts at ``velocity``; ``None`` when nothing sells."""
-    return None if velocity <= 0 else Fraction(stock) / velocity
+    if velocity <= 0:
+        return None
+    # stock / (n / d) = stock * d / n: one normalisation instead of a Fraction division
+    return Fraction(stock * velocity.denominator, velocity.numerator)
 
 
 def suggested_quantity(reorder_point: int, velocity: Fraction, days: int, stock: int) -> int:
     """``max(0, ceil(reorder_point + velocity * days - stock))``: enough for ``days`` more
     days of sales and to stay above the reorder point."""
-    return max(0, math.ceil(reorder_point + velocity * days - stock))
+    # In whole numbers: with velocity = n / d, ceil(x / d) for x = (point - stock) * d + n * days
+    # is -(-x // d); the same as the Fraction sum, about ten times faster.
+    n, d = velocity.numerator, velocity.denominator
+    return max(0, -(-((reorder_point - stock) * d + n * days) // d))
+
+
+def reorder_figures(
+    net_units: int, days: int, stock: int, reorder_point: int
+) -> tuple[Fraction, Fraction | None, int]:
+    """The velocity, days of cover and suggested quantity of a product that sold
+    ``net_units`` over a window of ``days`` days: the three rules above for that window,
+    in whole numbers (``velocity * days`` is ``net_units``, so the quantity needs no
+    fraction, and the cover is ``stock * days / net_units``)."""
+    velocity = Fraction(net_units, days)
+    cover = None if net_units <= 0 else Fraction(stock * days, net_units)
+    return velocity, cover, max(0, reorder_point + net_units - stock)
+
+
+_NO_COVER = Fraction(0)
 
 
 def reorder_order(row: ReorderSuggestion) -> tuple[bool, float, Fraction, str, int]:
@@ -81,5 +101,6 @@ def reorder_order(row: ReorderSuggestion) -> tuple[bool, float, Fraction, str, i
     The float of the cover decides almost every comparison cheaply; the exact fraction
     behind it breaks the ties a float cannot tell apart, so the order stays exact."""
     cover = row.days_of_cover
-    exact = Fraction(0) if cover is None else cover
-    return (cover is None, float(exact), exact, row.name, row.product_id)
+    if cover is None:
+        return (True, 0.0, _NO_COVER, row.name, row.product_id)
+    return (False, cover.numerator / cover.denominator, cover, row.name, row.product_id)

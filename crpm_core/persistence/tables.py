@@ -234,7 +234,8 @@ product_sales_days = Table(
     Column("product_id", Id, ForeignKey("products.id"), nullable=False),
     *_figures(),
     PrimaryKeyConstraint("day", "product_id"),
-    Index(None, "product_id", "day"),
+    # covering for a product's units over a window (reorder suggestions read only the index)
+    Index(None, "product_id", "day", "lines", "units"),
     **TABLE_KWARGS,
 )
 

@@ -108,6 +108,33 @@ def test_reorder_rules() -> None:
     assert intelligence.suggested_quantity(5, v, 30, 400) == 0
 
 
+@given(
+    units=st.integers(-(10**12), 10**12),
+    days=st.integers(1, 3650),
+    point=st.integers(0, 10**9),
+    stock=st.integers(-(10**9), 10**12),
+    window=st.integers(1, 3650),
+)
+def test_reorder_arithmetic_is_the_exact_fraction_rule(
+    units: int, days: int, point: int, stock: int, window: int
+) -> None:
+    """The rules compute in whole numbers; they must equal the contract's formulas on exact
+    fractions for any sign and size (``window`` may differ from the velocity's own days)."""
+    v = intelligence.daily_velocity(units, days)
+    assert intelligence.suggested_quantity(point, v, window, stock) == max(
+        0, math.ceil(point + v * window - stock)
+    )
+    cover = intelligence.days_of_cover(stock, v)
+    assert cover == (None if v <= 0 else Fraction(stock) / v)
+    assert cover is None or type(cover) is Fraction
+    # the report's one-step figures for its own window are the three rules together
+    assert intelligence.reorder_figures(units, days, stock, point) == (
+        v,
+        cover,
+        intelligence.suggested_quantity(point, v, days, stock),
+    )
+
+
 # Worked examples on the backends -----------------------------------------------------------
 
 
