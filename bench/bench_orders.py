@@ -7,8 +7,9 @@ insert the order, take each product's stock with a conditional ``UPDATE`` (``exe
 there are several), insert the lines (one ``INSERT ... RETURNING id`` per line on SQLite, one
 multi-row ``INSERT ... RETURNING`` on PostgreSQL), write one ledger row per line
 (``executemany``), then the rollups (read the shop's time zone, share-locked on PostgreSQL;
-one ``INSERT ... ON CONFLICT DO UPDATE`` upsert each into ``sales_days``, ``product_sales_days``
-and ``product_sales`` (``executemany`` for several products) and ``customer_sales``), the audit
+one ``INSERT ... ON CONFLICT DO UPDATE`` upsert each into ``sales_days``, ``product_sales_days``,
+``product_sales_months`` and ``product_sales`` (``executemany`` for several products) and
+``customer_sales``), the audit
 row, commit; the library builds the order it returns from what it wrote. SQLite:
 a file in WAL mode, ``synchronous=NORMAL``, foreign keys on and ``BEGIN IMMEDIATE`` per order
 (the library's pragmas). PostgreSQL: READ COMMITTED and the same ``lock_timeout``. The locking
@@ -158,6 +159,9 @@ def rollup_statements(ph: str, add: str) -> dict[str, str]:
         "product_days": _upsert(
             "product_sales_days", ["day", "product_id"], FIGURES, ph=ph, add=add
         ),
+        "product_months": _upsert(
+            "product_sales_months", ["month", "product_id"], FIGURES, ph=ph, add=add
+        ),
         "products": _upsert("product_sales", ["product_id"], FIGURES, ph=ph, add=add),
         "customer": _upsert(
             "customer_sales", ["customer_id"], CUSTOMER_FIGURES, ph=ph, add=add, times=KEEP_TIMES
@@ -175,9 +179,15 @@ SQ_AUDIT = (
 
 def rollup_rows(
     day: date, at: Any, cid: int, lines: Basket, prices: dict[int, int]
-) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]], tuple[Any, ...]]:
-    """What rollups.add writes for one new order: its day, its products (per day and all
-    time, in product order) and its customer."""
+) -> tuple[
+    tuple[Any, ...],
+    list[tuple[Any, ...]],
+    list[tuple[Any, ...]],
+    list[tuple[Any, ...]],
+    tuple[Any, ...],
+]:
+    """What rollups.add writes for one new order: its day, its products (per day, per month
+    and all time, in product order) and its customer."""
     per: dict[int, list[int]] = {}
     for pid, qty in lines:
         row = per.setdefault(pid, [0, 0, 0])
@@ -186,10 +196,13 @@ def rollup_rows(
         row[2] += prices[pid] * qty
     n, units, revenue = len(lines), sum(r[1] for r in per.values()), sum(r[2] for r in per.values())
     product_days = [(day, pid, r[0], r[1], 0, r[2]) for pid, r in sorted(per.items())]
+    month = day[:8] + "01" if isinstance(day, str) else day.replace(day=1)
+    product_months = [(month, *row[1:]) for row in product_days]
     products = [(pid, r[0], r[1], 0, r[2]) for pid, r in sorted(per.items())]
     return (
         (day, n, units, 0, revenue, 1),
         product_days,
+        product_months,
         products,
         (cid, n, units, 0, revenue, 1, 1, at, at, at),
     )
@@ -270,13 +283,15 @@ def sqlite_order(con: sqlite3.Connection, cid: int, lines: Basket) -> None:
         at = datetime.fromisoformat(now).replace(tzinfo=UTC)
         day = calendar.local_day(at, calendar.zone(zone or "UTC")).isoformat()
         prices = {pid: found[pid][3] for pid in totals}
-        d, pd, pp, c = rollup_rows(day, now, cid, lines, prices)
+        d, pd, pm, pp, c = rollup_rows(day, now, cid, lines, prices)
         con.execute(SQ_ROLLUP["days"], d)
         if len(pd) == 1:
             con.execute(SQ_ROLLUP["product_days"], pd[0])
+            con.execute(SQ_ROLLUP["product_months"], pm[0])
             con.execute(SQ_ROLLUP["products"], pp[0])
         else:
             con.executemany(SQ_ROLLUP["product_days"], pd)
+            con.executemany(SQ_ROLLUP["product_months"], pm)
             con.executemany(SQ_ROLLUP["products"], pp)
         con.execute(SQ_ROLLUP["customer"], c)
         changes = audit_changes(order_id, cid, lines, line_ids, at, prices)
@@ -367,13 +382,15 @@ def pg_order(con: Any, cid: int, lines: Basket) -> None:
         zone = (cur.execute(PG_ZONE, (1,)).fetchone() or (None,))[0]
         day = calendar.local_day(now.replace(tzinfo=UTC), calendar.zone(zone or "UTC"))
         prices = {pid: found[pid][3] for pid in totals}
-        d, pd, pp, c = rollup_rows(day, now, cid, lines, prices)
+        d, pd, pm, pp, c = rollup_rows(day, now, cid, lines, prices)
         cur.execute(PG_ROLLUP["days"], d)
         if len(pd) == 1:
             cur.execute(PG_ROLLUP["product_days"], pd[0])
+            cur.execute(PG_ROLLUP["product_months"], pm[0])
             cur.execute(PG_ROLLUP["products"], pp[0])
         else:
             cur.executemany(PG_ROLLUP["product_days"], pd)
+            cur.executemany(PG_ROLLUP["product_months"], pm)
             cur.executemany(PG_ROLLUP["products"], pp)
         cur.execute(PG_ROLLUP["customer"], c)
         changes = audit_changes(order_id, cid, lines, line_ids, now, prices)
@@ -495,6 +512,7 @@ def verify(backend: Backend, url: str, placed: Sequence[Basket]) -> None:
                 "SELECT SUM(lines), SUM(units), COUNT(*) FROM product_sales_days",
                 "SELECT SUM(lines), SUM(units), COUNT(*) FROM product_sales",
                 "SELECT SUM(lines), SUM(units), SUM(orders) FROM customer_sales",
+                "SELECT SUM(lines), SUM(units), COUNT(*) FROM product_sales_months",
             )
         ]
         (audits,) = con.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'place'").fetchone()
@@ -507,7 +525,7 @@ def verify(backend: Backend, url: str, placed: Sequence[Basket]) -> None:
     assert lines == want_lines == moves, (lines, want_lines, moves)
     assert units == want_units and stock == total - want_units == ledger, (units, stock, ledger)
     assert rolled[0] == (want_lines, want_units, len(placed)) == rolled[3], rolled
-    assert rolled[1][:2] == rolled[2][:2] == (want_lines, want_units), rolled
+    assert rolled[1][:2] == rolled[2][:2] == rolled[4][:2] == (want_lines, want_units), rolled
     assert audits == len(placed), (audits, len(placed))
 
 

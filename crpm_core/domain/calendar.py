@@ -81,6 +81,46 @@ class Split:
         return self.first is None or self.last is None or self.first <= self.last
 
 
+DayRange = tuple[date | None, date | None]
+"""Local days ``first..last``, both included (``None``: unbounded on that side)."""
+
+
+@attrs.frozen
+class MonthSplit:
+    """Whole days as the whole months among them, ``[months[0], months[1])`` by their first
+    days (``None``: unbounded on that side; ``months`` is ``None`` when there is no whole
+    month), and the days outside those months."""
+
+    months: tuple[date | None, date | None] | None
+    days: tuple[DayRange, ...]
+
+
+def month_split(first: date | None, last: date | None) -> MonthSplit:
+    """Split the whole days ``first..last`` into whole months and the days around them."""
+    if first is not None and last is not None and first > last:
+        return MonthSplit(None, ())
+    start: date | None = first
+    if first is not None and first.day != 1:
+        try:
+            start = next_period(first, "month")
+        except OverflowError:  # December 9999: no whole month after the first day
+            return MonthSplit(None, ((first, last),))
+    stop: date | None = None
+    if last is not None:
+        try:
+            stop = period_of(last + timedelta(days=1), "month")
+        except OverflowError:  # up to the last day there is: unbounded
+            stop = None
+    if start is not None and stop is not None and start >= stop:
+        return MonthSplit(None, ((first, last),))
+    days: list[DayRange] = []
+    if first is not None and start is not None and first < start:
+        days.append((first, start - timedelta(days=1)))
+    if last is not None and stop is not None and stop <= last:
+        days.append((stop, last))
+    return MonthSplit((start, stop), tuple(days))
+
+
 def split(start: datetime | None, end: datetime | None, tz: ZoneInfo) -> Split:
     """Split ``[start, end)`` at the shop's local midnights."""
     edges: list[Edge] = []

@@ -239,6 +239,17 @@ product_sales_days = Table(
     **TABLE_KWARGS,
 )
 
+product_sales_months = Table(
+    "product_sales_months",
+    metadata,
+    Column("month", Date, nullable=False),  # the first day of a shop-local month
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False),
+    *_figures(),
+    PrimaryKeyConstraint("month", "product_id"),
+    Index(None, "product_id", "month"),
+    **TABLE_KWARGS,
+)
+
 product_sales = Table(
     "product_sales",
     metadata,
@@ -259,7 +270,10 @@ customer_sales = Table(
     Column("last_at", UTCDateTime(), nullable=True),
     Column("last_kept_at", UTCDateTime(), nullable=True),
     Index(None, "revenue_minor"),
+    # the buyers of a range that holds the newest or the oldest sale (covering: lines > 0)
+    Index(None, "last_at", "lines"),
+    Index(None, "first_at", "lines"),
     **TABLE_KWARGS,
 )
 
-ROLLUPS = (sales_days, product_sales_days, product_sales, customer_sales)
+ROLLUPS = (sales_days, product_sales_days, product_sales_months, product_sales, customer_sales)

@@ -60,6 +60,7 @@ from crpm_core.persistence.tables import (
     customers,
     product_sales,
     product_sales_days,
+    product_sales_months,
     products,
     purchases,
     sales_days,
@@ -634,15 +635,42 @@ def _rolled_sales(conn: Connection, lo: datetime | None, hi: datetime | None) ->
             conn.execute(select(func.count(func.distinct(P.order_id))).where(*_edge(edge))).scalar()
             or 0
         )
-    if lo is None and hi is None:
-        buyers = conn.execute(
-            select(func.count()).select_from(customer_sales).where(customer_sales.c.lines > 0)
-        ).scalar()
+    return _Sales(
+        sums.revenue, sums.units, sums.returned, sums.purchases, orders, _buyers(conn, lo, hi)
+    )
+
+
+def _buyers(conn: Connection, lo: datetime | None, hi: datetime | None) -> int:
+    """Customers with a live line in ``[lo, hi)``.
+
+    From the customers' rollups when the range holds one end of the history: a range that
+    reaches past the newest live sale (the dashboard's last 30 days) counts the customers
+    whose last live purchase is at or after ``lo``, one that starts before the oldest those
+    whose first is before ``hi`` (an index range on ``customer_sales`` either way, however
+    long the history). Only a range inside the history counts distinct buyers in the raw
+    rows."""
+    c = customer_sales.c
+    where: list[ColumnElement[bool]] = [c.lines > 0]
+    if hi is None or not _any_live(conn, P.purchased_at >= hi):
+        if lo is not None:
+            where.append(c.last_at >= lo)
+    elif lo is None or not _any_live(conn, P.purchased_at < lo):
+        where.append(c.first_at < hi)
     else:
-        buyers = conn.execute(
-            select(func.count(func.distinct(P.customer_id))).where(*_live(lo, hi))
-        ).scalar()
-    return _Sales(sums.revenue, sums.units, sums.returned, sums.purchases, orders, buyers)
+        return _int(
+            conn.execute(
+                select(func.count(func.distinct(P.customer_id))).where(*_live(lo, hi))
+            ).scalar()
+        )
+    return _int(
+        conn.execute(select(func.count()).select_from(customer_sales).where(*where)).scalar()
+    )
+
+
+def _any_live(conn: Connection, where: ColumnElement[bool]) -> bool:
+    """Whether a live line matches ``where`` (one index probe)."""
+    probe = select(P.id).where(P.cancelled_at.is_(None), where).limit(1)
+    return conn.execute(probe).first() is not None
 
 
 class _Sales(NamedTuple):
@@ -654,6 +682,16 @@ class _Sales(NamedTuple):
     buyers: Any
 
 
+def _figures_of(table: Table, where: list[ColumnElement[bool]]) -> Any:
+    c = table.c
+    return select(
+        c.product_id.label("product_id"),
+        c.lines.label("lines"),
+        c.units.label("units"),
+        c.revenue_minor.label("revenue"),
+    ).where(*where)
+
+
 def _product_totals(
     conn: Connection,
     lo: datetime | None,
@@ -662,8 +700,9 @@ def _product_totals(
     exact: bool = True,
 ) -> Any:
     """Per product with a live line in ``[lo, hi)``: purchase_count (lines), units, revenue
-    (a subquery): all time from ``product_sales``, else the whole days from
-    ``product_sales_days`` and the edges from the raw rows, added up in SQL. ``exact``: see
+    (a subquery): all time from ``product_sales``, else the whole months from
+    ``product_sales_months``, the other whole days from ``product_sales_days`` and the
+    edges from the raw rows, added up in SQL. ``exact``: see
     :func:`fast_first`."""
     dialect = conn.dialect.name
     if lo is None and hi is None:
@@ -679,17 +718,25 @@ def _product_totals(
             .subquery()
         )
     parts = calendar.split(lo, hi, _zone(conn))
-    d = product_sales_days.c
     pieces: list[Any] = []
     if parts.has_days:
-        pieces.append(
-            select(
-                d.product_id.label("product_id"),
-                d.lines.label("lines"),
-                d.units.label("units"),
-                d.revenue_minor.label("revenue"),
-            ).where(*_days(product_sales_days, parts))
-        )
+        whole = calendar.month_split(parts.first, parts.last)
+        if whole.months is not None:
+            m = product_sales_months.c
+            where = [m.lines > 0]
+            if whole.months[0] is not None:
+                where.append(m.month >= whole.months[0])
+            if whole.months[1] is not None:
+                where.append(m.month < whole.months[1])
+            pieces.append(_figures_of(product_sales_months, where))
+        d = product_sales_days.c
+        for first, last in whole.days:
+            where = [d.lines > 0]
+            if first is not None:
+                where.append(d.day >= first)
+            if last is not None:
+                where.append(d.day <= last)
+            pieces.append(_figures_of(product_sales_days, where))
     pieces.extend(
         select(
             P.product_id.label("product_id"),

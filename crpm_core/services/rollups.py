@@ -1,6 +1,7 @@
-"""The rollups: sales per local day, per product per day, per product and per customer, kept
-in the transaction of every write that changes a sale, so the reports read a few thousand
-rows where the raw history holds millions (tables in :mod:`crpm_core.persistence.tables`).
+"""The rollups: sales per local day, per product per day and per local month, per product
+and per customer, kept in the transaction of every write that changes a sale, so the
+reports read a few thousand rows where the raw history holds millions (tables in
+:mod:`crpm_core.persistence.tables`).
 
 Every figure counts live (not cancelled) lines net of returns, on the shop-local day of the
 original sale:
@@ -9,7 +10,7 @@ original sale:
 - a return moves units from ``units`` to ``returned`` and takes its money off;
 - a cancel takes the line off (and the order, when it was the order's last live line);
 - an import adds its rows per batch, and its customers' figures at the end;
-- changing the shop's time zone rebuilds the day rollups (:func:`rebuild_days`).
+- changing the shop's time zone rebuilds the day and month rollups (:func:`rebuild_days`).
 
 A customer's counts that depend on the whole order (orders that keep a unit, the last of
 them) are recomputed from that customer's rows after a return or a cancel, under a lock of
@@ -27,6 +28,7 @@ from sqlalchemy import Connection, Select, case, delete, func, insert, literal_c
 
 from crpm_core.domain import calendar
 from crpm_core.persistence.dialects.rollup_sql import (
+    day_period,
     fast_first,
     local_date,
     money_sum,
@@ -37,6 +39,7 @@ from crpm_core.persistence.tables import (
     customer_sales,
     product_sales,
     product_sales_days,
+    product_sales_months,
     products,
     purchases,
     sales_days,
@@ -108,6 +111,7 @@ class DayTally:
         self.tz = tz
         self._days: dict[date, list[int]] = {}  # lines, units, returned, revenue, orders
         self._product_days: dict[tuple[date, int], list[int]] = {}
+        self._product_months: dict[tuple[date, int], list[int]] = {}
         self._products: dict[int, list[int]] = {}
         self._last: tuple[datetime, date] | None = None  # rows come in runs of one time
 
@@ -121,6 +125,7 @@ class DayTally:
         figures = (line.lines, line.units, line.returned, line.revenue)
         _bump(self._days, day, figures)
         _bump(self._product_days, (day, line.product_id), figures)
+        _bump(self._product_months, (day.replace(day=1), line.product_id), figures)
         _bump(self._products, line.product_id, figures)
 
     def order(self, at: datetime, change: int) -> None:
@@ -148,12 +153,22 @@ class DayTally:
         )
         upsert_add(
             conn,
+            product_sales_months,
+            ["month", "product_id"],
+            [
+                {"month": m, "product_id": p, **_figures(f)}
+                for (m, p), f in self._product_months.items()
+            ],
+        )
+        upsert_add(
+            conn,
             product_sales,
             ["product_id"],
             [{"product_id": p, **_figures(f)} for p, f in self._products.items()],
         )
         self._days.clear()
         self._product_days.clear()
+        self._product_months.clear()
         self._products.clear()
 
 
@@ -281,6 +296,17 @@ def _day_totals(
     return select(*columns).where(LIVE).group_by(*group)
 
 
+def _month_totals(
+    exact: bool, dialect: str, offsets: Sequence[tuple[datetime, int]]
+) -> Select[Any]:
+    month = day_period(local_date(P.purchased_at, offsets, dialect), "month", dialect)
+    return (
+        select(month.label("month"), P.product_id.label("product_id"), *_line_sums(exact, dialect))
+        .where(LIVE)
+        .group_by(literal_column("month"), P.product_id)
+    )
+
+
 def _line_sums(exact: bool, dialect: str) -> list[Any]:
     return [
         func.count().label("lines"),
@@ -320,17 +346,21 @@ def rebuild(conn: Connection, tz: ZoneInfo) -> None:
 
 
 def rebuild_days(conn: Connection, tz: ZoneInfo) -> None:
-    """The day rollups again, in ``tz``'s days (a change of the shop's time zone)."""
+    """The day and month rollups again, in ``tz``'s days (a change of the shop's time zone)."""
     dialect = conn.dialect.name
     offsets = _offsets(conn, tz)
     conn.execute(delete(product_sales_days))
+    conn.execute(delete(product_sales_months))
     conn.execute(delete(sales_days))
 
     def fill(exact: bool) -> list[Any]:
-        for table, by_product in ((sales_days, False), (product_sales_days, True)):
-            query = _day_totals(exact, dialect, offsets, by_product=by_product).subquery()
-            names = [c.name for c in query.c]
-            conn.execute(insert(table).from_select(names, select(*query.c)))
+        for table, query in (
+            (sales_days, _day_totals(exact, dialect, offsets, by_product=False)),
+            (product_sales_days, _day_totals(exact, dialect, offsets, by_product=True)),
+            (product_sales_months, _month_totals(exact, dialect, offsets)),
+        ):
+            sub = query.subquery()
+            conn.execute(insert(table).from_select([c.name for c in sub.c], select(*sub.c)))
         return []
 
     fast_first(conn, fill, [])  # the exact sums only if SQLite's SUM overflows
@@ -408,6 +438,7 @@ def differences(conn: Connection) -> list[str]:
     expected: dict[str, Any] = {
         "sales_days": _day_totals(True, dialect, offsets, by_product=False),
         "product_sales_days": _day_totals(True, dialect, offsets, by_product=True),
+        "product_sales_months": _month_totals(True, dialect, offsets),
         "product_sales": _product_totals(True, dialect),
         "customer_sales": _customer_totals(True, dialect).group_by(P.customer_id),
     }

@@ -163,3 +163,48 @@ def _insert_as_of(conn: Any) -> None:
         names = ", ".join([*row, "active", "created_at"])
         values = ", ".join([*(f":{k}" for k in row), ":t", ":at"])
         conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({values})"), {**row, **at})
+
+
+def test_the_month_rollups_are_built_from_the_day_rollups_of_a_shop_with_sales(
+    backend: str, tmp_path: Path
+) -> None:
+    """A shop with sales in several Tokyo months (one a return, one cancelled) taken back to
+    revision 0007, which has no month rollups, and up again: the migration fills them from
+    the day rollups, and ``crpm check`` finds them equal to the raw rows."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from crpm_core.persistence.tables import product_sales_months
+
+    with temporary_database(backend, tmp_path) as url:
+        with crpm_core.connect(url) as crm:
+            crm.settings.update(timezone="Asia/Tokyo")
+            cid = crm.customers.add(name="Ōno Hana", email="hana@example.jp").id
+            pid = crm.products.add(name="Matcha", price="12.00", stock=100).id
+            at = datetime(2026, 1, 31, 15, 30, tzinfo=UTC)  # 1 February in Tokyo
+            lines = [
+                crm.purchases.record(
+                    customer_id=cid,
+                    product_id=pid,
+                    quantity=n + 1,
+                    purchased_at=at + timedelta(days=31 * n),
+                )
+                for n in range(6)
+            ]
+            crm.purchases.return_items(lines[0].id, 1)
+            crm.purchases.cancel(lines[1].id)
+            assert crm.check() == []
+        db = Database(url)
+        try:
+            migrate.downgrade(db, "0007")
+            assert "product_sales_months" not in _schema(url)
+            migrate.upgrade(db)
+            with db.transaction() as conn:
+                live = select(func.count()).where(product_sales_months.c.lines > 0)
+                # February to July in Tokyo, less March (its one sale was cancelled)
+                assert conn.execute(live).scalar() == 5
+        finally:
+            db.dispose()
+        with crpm_core.connect(url) as crm:
+            assert crm.check() == []

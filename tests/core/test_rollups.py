@@ -757,7 +757,8 @@ def test_stock_that_left_its_ledger_names_the_product_and_sku(
 
 
 @pytest.mark.parametrize(
-    "rollup", ["sales_days", "product_sales_days", "product_sales", "customer_sales"]
+    "rollup",
+    ["sales_days", "product_sales_days", "product_sales_months", "product_sales", "customer_sales"],
 )
 def test_a_tampered_rollup_row_is_named(
     crm: CRPM, url: str, capsys: pytest.CaptureFixture[str], rollup: str
@@ -779,6 +780,13 @@ def test_a_tampered_rollup_row_is_named(
                 .values(revenue_minor=c.revenue_minor + 1)
             )
             what = "2026-10-25"
+        elif rollup == "product_sales_months":
+            hit = conn.execute(
+                update(table)
+                .where(c.month == date(2026, 10, 1), c.product_id == tea)
+                .values(units=c.units - 1)
+            )
+            what = "2026-10-01"
         elif rollup == "product_sales":
             hit = conn.execute(update(table).where(c.product_id == mug).values(lines=c.lines + 1))
             what = str(mug)
@@ -820,6 +828,86 @@ def test_a_rollup_row_for_a_day_without_sales_is_noticed(crm: CRPM) -> None:
         )
     found = crm.check()
     assert found and any("sales_days" in line and "2026-01-01" in line for line in found), found
+
+
+def test_buyers_of_a_range_at_either_end_of_the_history(crm: CRPM) -> None:
+    """The buyers of a range that holds the newest or the oldest sale come from the
+    customers' first and last live purchase; a cancelled sale outside the range or at its
+    newest end changes nothing, and a range inside the history counts the raw rows."""
+    wipe_all(crm)
+    t0 = datetime(2026, 1, 5, 12, tzinfo=UTC)
+    tea = crm.products.add(name="Tea", price="2.00", stock=100).id
+    ids = [crm.customers.add(name=f"Client {n}", email=f"c{n}@example.org").id for n in range(4)]
+    a, b, c, d = ids
+
+    def buy(cid: int, days: int) -> Any:
+        return crm.purchases.record(
+            customer_id=cid, product_id=tea, quantity=1, purchased_at=t0 + timedelta(days=days)
+        )
+
+    buy(a, 0)
+    crm.purchases.cancel(buy(a, 20).id)  # a's newest sale is cancelled: a's last is day 0
+    buy(b, 10)
+    buy(c, 15)
+    crm.purchases.cancel(buy(d, -3).id)  # d's only sale is cancelled: never a buyer
+    buy(d, 30)
+
+    def buyers(lo: int | None, hi: int | None) -> int:
+        start = None if lo is None else t0 + timedelta(days=lo)
+        end = None if hi is None else t0 + timedelta(days=hi)
+        return crm.reports.sales_summary(start=start, end=end).buyer_count
+
+    assert buyers(None, None) == 4
+    assert buyers(5, None) == 3  # b, c, d: the tail, from last_at
+    assert buyers(16, 60) == 1  # d only: a's day-20 sale is cancelled
+    assert buyers(31, None) == 0
+    assert buyers(None, 11) == 2  # a, b: the head, from first_at
+    assert buyers(-10, 0) == 0  # d's cancelled sale at day -3 does not count
+    assert buyers(1, 16) == 2  # b, c: inside the history, from the raw rows
+    assert buyers(0, 1) == 1
+    assert buyers(10, 10) == 0
+
+
+def test_a_long_range_reads_whole_months_and_the_days_around_them(crm: CRPM) -> None:
+    """product_performance over a range with whole months, partial months and partial
+    days in Berlin equals the same figures summed from each sale; the month rollup holds
+    each local month (23:30 UTC on 31 January is Berlin's 1 February, on 28 February its
+    1 March, on 31 March, in summer time, its 1 April)."""
+    wipe_all(crm)
+    crm.settings.update(timezone="Europe/Berlin")
+    cid = crm.customers.add(name="Zoë", email="zoe@example.org").id
+    tea = crm.products.add(name="Tea", price="1.25", stock=1000).id
+    sold: list[tuple[datetime, int]] = []
+    for n, (month, day, hour) in enumerate(
+        [(1, 31, 23), (2, 1, 0), (2, 28, 23), (3, 31, 23), (4, 1, 10), (6, 15, 9), (7, 1, 1)]
+    ):
+        at = datetime(2026, month, day, hour, 30, tzinfo=UTC)
+        crm.purchases.record(customer_id=cid, product_id=tea, quantity=n + 1, purchased_at=at)
+        sold.append((at, n + 1))
+    with crm.db.transaction() as conn:
+        months = {
+            (r.month if isinstance(r.month, date) else date.fromisoformat(r.month)): int(r.units)
+            for r in conn.execute(select(tables.product_sales_months))
+        }
+    assert months == {
+        date(2026, 2, 1): 1 + 2,
+        date(2026, 3, 1): 3,
+        date(2026, 4, 1): 4 + 5,
+        date(2026, 6, 1): 6,
+        date(2026, 7, 1): 7,
+    }
+    for lo, hi in [
+        (datetime(2026, 1, 31, 22, 45, tzinfo=UTC), datetime(2026, 6, 30, 22, tzinfo=UTC)),
+        (datetime(2026, 2, 1, 0, tzinfo=UTC), datetime(2026, 7, 1, 1, 30, tzinfo=UTC)),
+        (datetime(2026, 1, 31, 23, tzinfo=UTC), datetime(2026, 3, 31, 22, tzinfo=UTC)),
+    ]:
+        (row,) = [
+            p for p in crm.reports.product_performance(start=lo, end=hi) if p.product_id == tea
+        ]
+        want = sum(q for at, q in sold if lo <= at < hi)
+        assert row.units_sold == want, (lo, hi)
+        assert row.revenue == Decimal("1.25") * want
+    assert crm.check() == []
 
 
 def test_the_rollups_follow_a_sale_in_its_own_transaction(crm: CRPM) -> None:

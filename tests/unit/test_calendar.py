@@ -4,7 +4,7 @@ match zoneinfo's at every instant."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -85,3 +85,52 @@ def test_a_day_starts_at_its_first_instant_even_where_midnight_is_skipped() -> N
     assert calendar.local_day(start, tz) == day
     assert calendar.local_day(start - timedelta(microseconds=1), tz) == day - timedelta(days=1)
     assert start.astimezone(tz).hour == 1
+
+
+days_or_none = st.none() | st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31))
+
+
+@given(first=days_or_none, last=days_or_none, probe=st.dates())
+def test_month_split_covers_each_whole_day_once(
+    first: date | None, last: date | None, probe: date
+) -> None:
+    """Every day of ``first..last`` lies in exactly one part (a whole month of the months, or
+    one day range), and no other day does; the months are whole months inside the range."""
+    got = calendar.month_split(first, last)
+    inside = (first is None or first <= probe) and (last is None or probe <= last)
+    in_months = 0
+    if got.months is not None:
+        m0, m1 = got.months
+        month = probe.replace(day=1)
+        in_months = int((m0 is None or m0 <= month) and (m1 is None or month < m1))
+        for bound in (m0, m1):
+            assert bound is None or bound.day == 1
+    in_days = sum(
+        1 for lo, hi in got.days if (lo is None or lo <= probe) and (hi is None or probe <= hi)
+    )
+    assert in_months + in_days == int(inside)
+    if in_months:  # the whole of the probe's month is inside the range
+        assert first is None or first <= probe.replace(day=1)
+        nxt = (
+            calendar.next_period(probe.replace(day=1), "month")
+            if probe.year < 9999 or probe.month < 12
+            else None
+        )
+        assert last is None or nxt is None or nxt - timedelta(days=1) <= last
+
+
+def test_month_split_examples() -> None:
+    d = date
+    assert calendar.month_split(d(2025, 1, 31), d(2025, 12, 1)) == calendar.MonthSplit(
+        (d(2025, 2, 1), d(2025, 12, 1)),
+        ((d(2025, 1, 31), d(2025, 1, 31)), (d(2025, 12, 1), d(2025, 12, 1))),
+    )
+    assert calendar.month_split(d(2025, 2, 1), d(2025, 2, 28)).months == (
+        d(2025, 2, 1),
+        d(2025, 3, 1),
+    )
+    assert calendar.month_split(d(2025, 2, 2), d(2025, 3, 30)) == calendar.MonthSplit(
+        None, ((d(2025, 2, 2), d(2025, 3, 30)),)
+    )
+    assert calendar.month_split(None, None) == calendar.MonthSplit((None, None), ())
+    assert calendar.month_split(d(2025, 3, 2), d(2025, 3, 1)) == calendar.MonthSplit(None, ())
