@@ -84,7 +84,7 @@ def upgrade() -> None:
     names = ["product_id", "lines", "units", "returned", "revenue_minor"]
     days = sa.table("product_sales_days", sa.column("day"), *(sa.column(n) for n in names))
     months = sa.table("product_sales_months", sa.column("month"), *(sa.column(n) for n in names))
-    month = sa.literal_column(MONTH[name])
+    month: Any = sa.literal_column(MONTH[name])
     d = days.c
     query = sa.select(
         month,
