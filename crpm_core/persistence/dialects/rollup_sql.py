@@ -29,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType
 
+from crpm_core.persistence.dialects.bulk import driver_many
 from crpm_core.persistence.dialects.types import MYSQL_NAMES, BigMoney, UTCDateTime
 
 MANY = 50
@@ -61,9 +62,11 @@ def upsert_add(
     many = name == "postgresql" and len(ordered) > MANY
     statement = _statement(table, shape, many=many)
     if not many:
-        # a sale's few rows, or SQLite (no round trips) and PyMySQL (which sends an
-        # executemany of INSERT ... VALUES as multi-row statements): one cached statement
-        conn.execute(statement, list(ordered))
+        # a sale's few rows, or SQLite (no round trips; an import's many straight to the
+        # driver) and PyMySQL (which sends an executemany of INSERT ... VALUES as multi-row
+        # statements): one cached statement
+        if len(ordered) < MANY or not driver_many(conn, statement, table, ordered):
+            conn.execute(statement, list(ordered))
         return
     # an import's thousands on PostgreSQL: each column as one array, unnested into rows, a
     # chunk per statement instead of a round trip per row (the keys are distinct, as one
