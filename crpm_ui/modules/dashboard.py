@@ -93,9 +93,9 @@ async def build(ctx: PageContext) -> None:
     if reports:
         trend = await db(crm.reports.sales_over_time, bucket="day", start=start, end=end)
         with ui.card().classes("w-full").props("flat bordered"):
-            ui.label(f"Revenue per day, last {DAYS} days (UTC)").classes("text-h6").props(
-                'role="heading" aria-level="2"'
-            )
+            ui.label(f"Revenue per day, last {DAYS} days ({shop.timezone})").classes(
+                "text-h6"
+            ).props('role="heading" aria-level="2"')
             theme.chart(
                 ctx,
                 revenue_options(

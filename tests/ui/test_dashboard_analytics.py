@@ -293,6 +293,7 @@ async def test_the_last_30_days_are_the_shop_s_own_days(app_user: User, shop: CR
     shop.purchases.record(customer_id=ada.id, product_id=tea.id, quantity=1, purchased_at=before)
     await app_user.open("/")
     assert element(app_user, "tile-revenue").text == "10.00"
+    await app_user.should_see("Revenue per day, last 30 days (Pacific/Kiritimati)")
     revenue = element(app_user, "revenue-trend").options["series"][0]["data"]
     assert len(revenue) == 30 and revenue[0] == 10.0
     await app_user.open("/analytics")
