@@ -4,6 +4,7 @@ against hand-written SQL on the same database, same run.
     python bench/bench_intelligence.py                                # 100k customers, 1M purchases
     python bench/bench_intelligence.py --purchases 10000000 --backends sqlite
     python bench/bench_intelligence.py --customers 1000 --purchases 10000 --products 100
+    python bench/bench_intelligence.py --purchases 10000000 --reuse --reports reorder
 
 1. Creates the CRPM schema (``crpm_core.connect``) and fills it inside the database with one
    ``INSERT … SELECT`` per table (a recursive CTE on SQLite, ``generate_series`` on
@@ -26,6 +27,7 @@ under 200 ms at 10k products.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sqlite3
 import statistics
@@ -257,23 +259,25 @@ def bench(backend: str, args: argparse.Namespace, out: Path) -> list[tuple[str, 
         hand = hand_connection(backend, url)
         rfm_sql, reorder_sql = hand_queries(backend)
         try:
-            lib_s, segments = median_seconds(lambda: crm.reports.rfm(as_of=AS_OF), args.repeat)
-            hand_s, raw = median_seconds(lambda: run_hand(hand, rfm_sql), args.repeat)
-            equal = [
-                (s.customer_id, s.recency_days, s.frequency, int(s.monetary * 100))
-                for s in segments
-            ] == [(int(r[0]), int(r[2]), int(r[3]), int(r[4])) for r in raw]
-            rows.append(("rfm", f"{len(segments):,} customers", lib_s, hand_s, equal))
-            lib_r, suggestions = median_seconds(
-                lambda: crm.reports.reorder_suggestions(days=30, as_of=AS_OF), args.repeat
-            )
-            hand_r, raw_r = median_seconds(lambda: run_hand(hand, reorder_sql), args.repeat)
-            equal_r = sorted((s.product_id, s.daily_velocity * 30) for s in suggestions) == sorted(
-                (int(r[0]), int(r[4])) for r in raw_r
-            )
-            rows.append(
-                ("reorder_suggestions", f"{len(suggestions):,} products", lib_r, hand_r, equal_r)
-            )
+            if "rfm" in args.reports:
+                lib_s, segments = median_seconds(lambda: crm.reports.rfm(as_of=AS_OF), args.repeat)
+                hand_s, raw = median_seconds(lambda: run_hand(hand, rfm_sql), args.repeat)
+                equal = [
+                    (s.customer_id, s.recency_days, s.frequency, int(s.monetary * 100))
+                    for s in segments
+                ] == [(int(r[0]), int(r[2]), int(r[3]), int(r[4])) for r in raw]
+                rows.append(("rfm", f"{len(segments):,} customers", lib_s, hand_s, equal))
+            if "reorder" in args.reports:
+                lib_r, suggestions = median_seconds(
+                    lambda: crm.reports.reorder_suggestions(days=30, as_of=AS_OF), args.repeat
+                )
+                hand_r, raw_r = median_seconds(lambda: run_hand(hand, reorder_sql), args.repeat)
+                equal_r = sorted(
+                    (s.product_id, s.daily_velocity * 30) for s in suggestions
+                ) == sorted((int(r[0]), int(r[4])) for r in raw_r)
+                size = f"{len(suggestions):,} products"
+                rows.append(("reorder_suggestions", size, lib_r, hand_r, equal_r))
+            print(f"{backend}: load average {os.getloadavg()[0]:.1f} after the runs", flush=True)
         finally:
             hand.close()
             crm.close()
@@ -291,6 +295,9 @@ def main() -> None:
     parser.add_argument("--purchases", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument(
+        "--reports", default="rfm,reorder", help="which to time: rfm, reorder or both"
+    )
     parser.add_argument("--out", type=Path, default=Path("/tmp/crpm-bench"))
     parser.add_argument(
         "--reuse", action="store_true", help="keep the filled database and reuse it next time"
