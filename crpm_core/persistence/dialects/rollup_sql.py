@@ -62,10 +62,10 @@ def upsert_add(
     many = name == "postgresql" and len(ordered) > MANY
     statement = _statement(table, shape, many=many)
     if not many:
-        # a sale's few rows, or SQLite (no round trips; an import's many straight to the
-        # driver) and PyMySQL (which sends an executemany of INSERT ... VALUES as multi-row
-        # statements): one cached statement
-        if len(ordered) < MANY or not driver_many(conn, statement, table, ordered):
+        # a sale's few rows, or SQLite (no round trips; its compiled text straight to the
+        # driver, for a sale's rows as for an import's) and PyMySQL (which sends an
+        # executemany of INSERT ... VALUES as multi-row statements): one cached statement
+        if not driver_many(conn, statement, table, ordered, key=(*shape, many)):
             conn.execute(statement, list(ordered))
         return
     # an import's thousands on PostgreSQL: each column as one array, unnested into rows, a
