@@ -57,7 +57,6 @@ from crpm_core.domain import (
     Settings,
     User,
 )
-from crpm_core.printing import local_time, money, report
 from crpm_core.transfer import KINDS, Progress
 
 PROG = "crpm"
@@ -422,6 +421,8 @@ def _report(args: argparse.Namespace) -> int:
             result = run_report(crm, args.report, args)
         shop = crm.settings.get() if args.format == "pdf" else None
     if shop is not None:
+        from crpm_core.printing import report  # fpdf2 and its fonts: only for a PDF
+
         pdf = report.render(
             args.report,
             result,
@@ -475,6 +476,8 @@ def _order_show(args: argparse.Namespace) -> int:
 
 def format_order(order: Order, shop: Settings, customer: str, goods: dict[int, Product]) -> str:
     """An order as ``crpm order show`` prints it; ``goods`` maps product ids to products."""
+    from crpm_core.printing import local_time, money  # imports fpdf2: only when printing
+
     returned = sum(line.returned_quantity for line in order.lines)
     if order.cancelled_at is not None:
         status = f"cancelled on {local_time(order.cancelled_at, shop.timezone)}"

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from datetime import UTC
 from typing import Any
 
-import psycopg
 from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import AddConstraint, DropConstraint
@@ -70,6 +69,8 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     columns = list(rows[0])
     times = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, UTCDateTime)]
     names = ", ".join(f'"{c}"' for c in columns)
+    import psycopg  # only PostgreSQL's connections load it
+
     driver: Any = conn.connection.driver_connection  # a psycopg.Connection
     statement = f'COPY "{table.name}" ({names}) FROM STDIN'
     try:
