@@ -54,3 +54,15 @@ def test_the_library_loads_no_ui(module: str) -> None:
     loaded = {name.split(".")[0] for name in done.stdout.split()}
     assert "nicegui" not in loaded
     assert "crpm_ui" not in loaded
+
+
+@pytest.mark.parametrize("module", ["crpm_core", "crpm_core.cli"])
+def test_the_library_and_its_command_line_load_no_printing_and_no_server_driver(
+    module: str,
+) -> None:
+    """Every ``crpm`` command (an import runs three) starts without fpdf2, which pulls numpy
+    in, and without psycopg: they load when a PDF is printed or PostgreSQL connects."""
+    code = f"import sys, {module}; print('\\n'.join(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {name.split(".")[0] for name in done.stdout.split()}
+    assert not loaded & {"fpdf", "numpy", "psycopg"}, loaded & {"fpdf", "numpy", "psycopg"}
