@@ -6,6 +6,7 @@ Pure functions; the database computes the aggregates and ranks (``crm.reports.rf
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -64,19 +65,13 @@ def daily_velocity(net_units: int, days: int) -> Fraction:
 
 def days_of_cover(stock: int, velocity: Fraction) -> Fraction | None:
     """How many days the stock lasts at ``velocity``; ``None`` when nothing sells."""
-    if velocity <= 0:
-        return None
-    # stock / (n / d) = stock * d / n: one normalisation instead of a Fraction division
-    return Fraction(stock * velocity.denominator, velocity.numerator)
+    return None if velocity <= 0 else Fraction(stock) / velocity
 
 
 def suggested_quantity(reorder_point: int, velocity: Fraction, days: int, stock: int) -> int:
     """``max(0, ceil(reorder_point + velocity * days - stock))``: enough for ``days`` more
     days of sales and to stay above the reorder point."""
-    # In whole numbers: with velocity = n / d, ceil(x / d) for x = (point - stock) * d + n * days
-    # is -(-x // d); the same as the Fraction sum, about ten times faster.
-    n, d = velocity.numerator, velocity.denominator
-    return max(0, -(-((reorder_point - stock) * d + n * days) // d))
+    return max(0, math.ceil(reorder_point + velocity * days - stock))
 
 
 def reorder_figures(

@@ -525,11 +525,16 @@ def _zone(conn: Connection) -> ZoneInfo:
 
 def _days(table: Table, parts: calendar.Split) -> list[ColumnElement[bool]]:
     """The whole days of a split, and only rows that count a live line."""
+    return _day_range(table, parts.first, parts.last)
+
+
+def _day_range(table: Table, first: date | None, last: date | None) -> list[ColumnElement[bool]]:
+    """Days ``first..last`` of a day rollup (``None``: unbounded), only rows with a live line."""
     where = [table.c.lines > 0]
-    if parts.first is not None:
-        where.append(table.c.day >= parts.first)
-    if parts.last is not None:
-        where.append(table.c.day <= parts.last)
+    if first is not None:
+        where.append(table.c.day >= first)
+    if last is not None:
+        where.append(table.c.day <= last)
     return where
 
 
@@ -729,14 +734,10 @@ def _product_totals(
             if whole.months[1] is not None:
                 where.append(m.month < whole.months[1])
             pieces.append(_figures_of(product_sales_months, where))
-        d = product_sales_days.c
-        for first, last in whole.days:
-            where = [d.lines > 0]
-            if first is not None:
-                where.append(d.day >= first)
-            if last is not None:
-                where.append(d.day <= last)
-            pieces.append(_figures_of(product_sales_days, where))
+        pieces.extend(
+            _figures_of(product_sales_days, _day_range(product_sales_days, first, last))
+            for first, last in whole.days
+        )
     pieces.extend(
         select(
             P.product_id.label("product_id"),

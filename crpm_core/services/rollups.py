@@ -125,7 +125,7 @@ class DayTally:
         figures = (line.lines, line.units, line.returned, line.revenue)
         _bump(self._days, day, figures)
         _bump(self._product_days, (day, line.product_id), figures)
-        _bump(self._product_months, (day.replace(day=1), line.product_id), figures)
+        _bump(self._product_months, (calendar.period_of(day, "month"), line.product_id), figures)
         _bump(self._products, line.product_id, figures)
 
     def order(self, at: datetime, change: int) -> None:
